@@ -1,0 +1,107 @@
+"""The Koop application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import config_for
+
+
+def create_app(config_name: str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    """Build and wire a Koop app; config_name is development, testing or production (default: KOOP_ENV)."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    config_class = config_for(config_name)
+    app.config.from_object(config_class)
+    if test_config:
+        app.config.update(test_config)
+    config_class.check(app.config)
+    _resolve_sqlite_path(app)
+    if app.config.get("TRUSTED_PROXIES", 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errors(app)
+    register_cli(app)
+    logging.getLogger("koop").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def _resolve_sqlite_path(app: Flask) -> None:
+    """Put a relative SQLite file into the instance folder, so `make run` works from any directory."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and uri != prefix:
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = prefix + os.path.join(app.instance_path, uri[len(prefix):])
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n
+    from app.auth.sessions import load_account
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from app.security import CONTENT_SECURITY_POLICY
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.LOGIN_REQUIRED_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_account)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        strict_transport_security=app.config["FORCE_HTTPS"],
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main.routes import bp as main_bp
+    from app.organisations.routes import bp as organisations_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(accounts_bp, url_prefix="/accounts")
+    app.register_blueprint(organisations_bp, url_prefix="/organisations")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import permissions
+    from app.i18n import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject_permissions() -> dict[str, Any]:
+        return {"can": permissions}
+
+
+def register_errors(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,1 @@
+"""Accounts: invitations, profiles and their administration."""

@@ -1,0 +1,32 @@
+"""Forms of logging in, setting and resetting passwords."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from app.auth.passwords import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
+    remember = BooleanField(_l("Stay logged in on this device"))
+
+
+class RequestResetForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"), validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )

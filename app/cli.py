@@ -1,0 +1,76 @@
+"""Flask commands: create-admin, seed-demo, organisations import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.auth.passwords import hash_password
+from app.auth.services import check_new_password, normalise_email
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Account, GlobalRole, Organisation
+from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from app.organisations.importer import ImportFailed, import_organisations
+
+organisations_cli = AppGroup("organisations", help="Manage organisations.")
+
+
+@organisations_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(csv_file: Path) -> None:
+    """Import organisations from CSV_FILE (columns name, short_name, kind, level, parent, ags)."""
+    try:
+        report = import_organisations(csv_file.read_text(encoding="utf-8"))
+    except ImportFailed as failure:
+        for error in failure.errors:
+            click.echo(error, err=True)
+        raise click.ClickException("Nothing was imported.") from None
+    except UnicodeDecodeError:
+        raise click.ClickException("The file is not UTF-8 text. Nothing was imported.") from None
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged.")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an administrator account (for a new installation)."""
+    email = normalise_email(email)
+    if db.session.scalars(select(Account).where(Account.email == email)).first():
+        raise click.ClickException(f"An account {email} exists already.")
+    account = Account(email=email, display_name=name, role=GlobalRole.ADMIN)
+    try:
+        check_new_password(account, password)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    account.password_hash = hash_password(password)
+    db.session.add(account)
+    db.session.commit()
+    click.echo(f"Administrator {email} created.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds accounts already.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load demo data (development only): the Saarland's organisations and the demo accounts."""
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("seed-demo runs only in development (KOOP_ENV=development).")
+    if if_empty and db.session.scalar(select(func.count()).select_from(Account)):
+        click.echo("The database holds data already; no demo data loaded.")
+        return
+    seed_demo()
+    click.echo(f"Demo data loaded. Log in at {current_app.config['BASE_URL']}/auth/login with:")
+    for email, _name, _organisation, role in DEMO_ACCOUNTS:
+        click.echo(f"  {email:<26} password {DEMO_PASSWORD}   ({role.value})")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(organisations_cli)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,40 @@
+"""Routes of the start page, dashboard, language switch and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.extensions import db
+from app.main import services
+from app.main.forms import LanguageForm
+from app.urls import safe_next_url
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    return render_template("main/dashboard.html")
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    if not form.validate_on_submit() or not services.choose_language(form.locale.data or ""):
+        abort(400)
+    return redirect(safe_next_url(form.next.data) or url_for("main.index"))
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers: 200 when the database answers, 503 when not; no details either way."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

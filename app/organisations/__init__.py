@@ -1,0 +1,1 @@
+"""Organisations: who sends people to the bodies."""
