@@ -74,7 +74,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.bodies.routes import bp as bodies_bp
     from app.main.routes import bp as main_bp
     from app.organisations.routes import bp as organisations_bp
 
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(bodies_bp, url_prefix="/bodies")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
 
 
 def register_template_helpers(app: Flask) -> None:

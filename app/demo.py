@@ -42,3 +42,174 @@ def seed_demo() -> None:
             )
         )
     db.session.commit()
+    seed_bodies()
+
+
+# Further demo people: (email, name, organisation name or short name).
+COUNCIL_STATE_MEMBERS = (
+    ("stk@koop.example", "Stefan Kramer", "STK"),
+    ("mfw@koop.example", "Fatma Yilmaz", "MFW"),
+    ("mwide@koop.example", "Jonas Becker", "MWIDE"),
+    ("mbk@koop.example", "Birgit Schäfer", "MBK"),
+    ("masfg@koop.example", "Paul Wagner", "MASFG"),
+    ("mdj@koop.example", "Julia Hoffmann", "MdJ"),
+    ("mukmav@koop.example", "Lukas Schmitt", "MUKMAV"),
+)
+COUNCIL_MUNICIPAL_MEMBERS = (
+    ("lkt@koop.example", "Petra Klein", "LKT"),
+    ("rvsb@koop.example", "Markus Weber", "RVSB"),
+    ("saarbruecken@koop.example", "Sabine Meyer", "Saarbrücken"),
+    ("neunkirchen@koop.example", "Thomas Müller", "Neunkirchen"),
+    ("saarlouis@koop.example", "Andrea Fischer", "Saarlouis"),
+    ("homburg@koop.example", "Michael Schneider", "Homburg"),
+)
+DEPUTY_CHAIR = ("deputy@koop.example", "Dieter Stellmacher", "SSGT")
+
+
+def seed_bodies() -> None:
+    """The IT-Kooperationsrat (8 : 8), its project groups and four working groups, one deliberately unbalanced."""
+    from datetime import date
+
+    from app.bodies import services as bodies
+    from app.models import Body, BodyKind, BodyLevel, MembershipRole, Visibility
+
+    if bodies.get_body("ITKR") is not None:
+        return
+    organisations: dict[str, Organisation] = {}
+    for organisation in db.session.scalars(select(Organisation)):
+        organisations[organisation.name] = organisation
+        if organisation.short_name:
+            organisations[organisation.short_name] = organisation
+    people = {a.email: a for a in db.session.scalars(select(Account))}
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, name, organisation in (*COUNCIL_STATE_MEMBERS, *COUNCIL_MUNICIPAL_MEMBERS, DEPUTY_CHAIR):
+        if email not in people:
+            people[email] = Account(
+                email=email, display_name=name, organisation=organisations[organisation], password_hash=password_hash
+            )
+            db.session.add(people[email])
+    db.session.commit()
+    admin = people["admin@koop.example"]
+
+    def body(code: str, name: str, kind: BodyKind, level: BodyLevel, visibility: Visibility, **extra) -> Body:
+        return bodies.create_body(
+            admin,
+            bodies.BodyData(
+                name=name,
+                code=code,
+                kind=kind,
+                level=level,
+                parent=extra.pop("parent", None),
+                mandate=extra.pop("mandate", ""),
+                visibility=visibility,
+                parity_required=extra.pop("parity_required", False),
+                founded_on=extra.pop("founded_on", date(2019, 2, 1)),
+            ),
+        )
+
+    def seat(target: Body, email: str, role: MembershipRole = MembershipRole.MEMBER, voting: bool = True, **extra):
+        return bodies.add_membership(
+            admin,
+            target,
+            bodies.MembershipData(
+                account=people[email],
+                role=role,
+                organisation=extra.get("organisation"),
+                voting=voting,
+                start_on=extra.get("start_on", target.founded_on or date(2019, 2, 1)),
+                end_on=extra.get("end_on"),
+            ),
+        )
+
+    council = body(
+        "ITKR",
+        "IT-Kooperationsrat Saarland",
+        BodyKind.STEERING_COUNCIL,
+        BodyLevel.JOINT,
+        Visibility.INTERNAL,
+        parity_required=True,
+        mandate=(
+            "Der IT-Kooperationsrat steuert die **gemeinsame Umsetzung des Onlinezugangsgesetzes (OZG)** "
+            "durch Land und Kommunen im Saarland.\n\n"
+            "- Er ist paritätisch mit Vertreterinnen und Vertretern des Landes und der Kommunen besetzt.\n"
+            "- Er richtet Projekt- und Arbeitsgruppen ein und nimmt ihre Berichte entgegen.\n"
+            "- Er beschließt die Priorisierung der 575 OZG-Leistungen für das Saarland."
+        ),
+    )
+    seat(council, "chair@koop.example", MembershipRole.CHAIR)
+    seat(council, DEPUTY_CHAIR[0], MembershipRole.DEPUTY_CHAIR)
+    for email, _name, _organisation in COUNCIL_STATE_MEMBERS:
+        seat(council, email)
+    seat(council, "member@koop.example")
+    for email, _name, _organisation in COUNCIL_MUNICIPAL_MEMBERS:
+        seat(council, email)
+    seat(council, "secretary@koop.example", MembershipRole.SECRETARY, voting=False)
+    seat(council, "organiser@koop.example", MembershipRole.GUEST, voting=False)
+
+    ozg = body(
+        "OZGK",
+        "Projektgruppe OZG-Umsetzung Kommunen",
+        BodyKind.PROJECT_GROUP,
+        BodyLevel.MUNICIPAL,
+        Visibility.PUBLIC,
+        parent=council,
+        mandate="Koordiniert die Umsetzung der OZG-Leistungen in den 52 saarländischen Kommunen.",
+    )
+    seat(ozg, DEPUTY_CHAIR[0], MembershipRole.CHAIR)
+    seat(ozg, "member@koop.example")
+    seat(ozg, "saarbruecken@koop.example")
+    seat(ozg, "neunkirchen@koop.example")
+    seat(ozg, "secretary@koop.example", MembershipRole.SECRETARY, voting=False)
+
+    tender = body(
+        "VERGABE",
+        "Projektgruppe Vergabe Plattformbetrieb",
+        BodyKind.PROJECT_GROUP,
+        BodyLevel.JOINT,
+        Visibility.CONFIDENTIAL,
+        parent=ozg,
+        mandate="Bereitet die Ausschreibung des Plattformbetriebs vor. Vertraulich bis zur Vergabeentscheidung.",
+    )
+    seat(tender, "chair@koop.example", MembershipRole.CHAIR)
+    seat(tender, "rvsb@koop.example")
+
+    payment = body("AGPAY", "AG E-Payment", BodyKind.WORKING_GROUP, BodyLevel.STATE, Visibility.INTERNAL, parent=council)
+    seat(payment, "mfw@koop.example", MembershipRole.CHAIR)
+    seat(payment, "mwide@koop.example")
+
+    building = body(
+        "AGBAU", "AG Bauen & Wohnen", BodyKind.WORKING_GROUP, BodyLevel.MUNICIPAL, Visibility.PUBLIC, parent=ozg
+    )
+    seat(building, "homburg@koop.example", MembershipRole.CHAIR)
+    seat(building, "saarlouis@koop.example")
+
+    basics = body(
+        "AGBASIS",
+        "AG Basisdienste",
+        BodyKind.WORKING_GROUP,
+        BodyLevel.JOINT,
+        Visibility.INTERNAL,
+        parent=council,
+        parity_required=True,
+    )
+    seat(basics, "stk@koop.example", MembershipRole.CHAIR)
+    seat(basics, "mbk@koop.example")
+    seat(basics, "lkt@koop.example")
+    seat(basics, "member@koop.example")
+
+    standards = body(
+        "AGSTD",
+        "AG Standards und Schnittstellen",
+        BodyKind.WORKING_GROUP,
+        BodyLevel.JOINT,
+        Visibility.INTERNAL,
+        parent=council,
+        parity_required=True,
+        mandate="Deliberately unbalanced in the demo data: three state seats, one municipal seat.",
+    )
+    seat(standards, "masfg@koop.example", MembershipRole.CHAIR)
+    seat(standards, "mdj@koop.example")
+    seat(standards, "mukmav@koop.example")
+    seat(standards, "neunkirchen@koop.example")
+    # A former member, so the roster's history has something to show.
+    seat(standards, "saarbruecken@koop.example", start_on=date(2019, 2, 1), end_on=date(2023, 6, 30))

@@ -12,36 +12,71 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.models import GlobalRole, OrganisationKind, OrganisationLevel
+from app.models import BodyKind, BodyLevel, GlobalRole, MembershipRole, OrganisationKind, OrganisationLevel, Visibility
 
 LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
-LABELS: dict[enum.Enum, object] = {
-    OrganisationKind.STATE_MINISTRY: _l("State ministry or authority"),
-    OrganisationKind.MUNICIPAL_ASSOCIATION: _l("Municipal association"),
-    OrganisationKind.IT_SERVICE_PROVIDER: _l("IT service provider"),
-    OrganisationKind.DISTRICT: _l("District"),
-    OrganisationKind.MUNICIPALITY: _l("Municipality"),
-    OrganisationKind.OTHER: _l("Other"),
-    OrganisationLevel.STATE: _l("State"),
-    OrganisationLevel.MUNICIPAL: _l("Municipal"),
-    OrganisationLevel.OTHER: _l("Other level"),
-    GlobalRole.ADMIN: _l("Administrator"),
-    GlobalRole.ORGANISER: _l("Organiser"),
-    GlobalRole.NONE: _l("No global role"),
+# Keyed by enum class first: StrEnum members of different enums with the same value compare equal.
+LABELS: dict[type[enum.Enum], dict[str, object]] = {
+    OrganisationKind: {
+        "state_ministry": _l("State ministry or authority"),
+        "municipal_association": _l("Municipal association"),
+        "it_service_provider": _l("IT service provider"),
+        "district": _l("District"),
+        "municipality": _l("Municipality"),
+        "other": _l("Other"),
+    },
+    OrganisationLevel: {"state": _l("State"), "municipal": _l("Municipal"), "other": _l("Other level")},
+    GlobalRole: {"admin": _l("Administrator"), "organiser": _l("Organiser"), "none": _l("No global role")},
+    BodyKind: {
+        "steering_council": _l("Steering council"),
+        "project_group": _l("Project group"),
+        "working_group": _l("Working group"),
+        "other": _l("Other body"),
+    },
+    BodyLevel: {"state": _l("State level"), "municipal": _l("Municipal level"), "joint": _l("Joint")},
+    Visibility: {"public": _l("Public"), "internal": _l("Internal"), "confidential": _l("Confidential")},
+    MembershipRole: {
+        "chair": _l("Chair"),
+        "deputy_chair": _l("Deputy chair"),
+        "secretary": _l("Secretary"),
+        "member": _l("Member"),
+        "substitute": _l("Substitute"),
+        "guest": _l("Guest"),
+    },
 }
+
+
+AUDIT_ACTIONS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "end": _l("ended"),
+    "deactivate": _l("deactivated"),
+    "reactivate": _l("reactivated"),
+    "invite": _l("invited"),
+}
+AUDIT_OBJECTS = {
+    "account": _l("Account"),
+    "organisation": _l("Organisation"),
+    "body": _l("Body"),
+    "membership": _l("Membership"),
+}
+
+
+def _label_of(member: enum.Enum) -> object:
+    return LABELS.get(type(member), {}).get(member.value, member.value)
 
 
 def label(member: enum.Enum) -> str:
     """The translated name of an enum member."""
-    return str(LABELS.get(member, member.value))
+    return str(_label_of(member))
 
 
 def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:
     """Options for a select field; labels stay lazy so they follow the request's language."""
-    return [SelectChoice(member.value, LABELS.get(member, member.value)) for member in enum_class]  # type: ignore[arg-type]
+    return [SelectChoice(member.value, _label_of(member)) for member in enum_class]  # type: ignore[arg-type]
 
 
 def language_choices() -> list[SelectChoice]:
@@ -78,6 +113,9 @@ def timezone_names() -> list[str]:
 
 
 def register_filters(app: Flask) -> None:
+    from app.bodies.forms import QUORUM_LABELS
+    from app.markdown import render_markdown
+
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, style: str = "medium") -> str:
         return format_datetime(value, style) if value else ""
@@ -87,5 +125,9 @@ def register_filters(app: Flask) -> None:
         return format_date(value, style) if value else ""
 
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["audit_action"] = lambda action: str(AUDIT_ACTIONS.get(action, action))
+    app.jinja_env.globals["audit_object"] = lambda object_type: str(AUDIT_OBJECTS.get(object_type, object_type))
+    app.jinja_env.globals["quorum_labels"] = QUORUM_LABELS
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])

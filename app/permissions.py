@@ -7,22 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import Account, GlobalRole
+from app.bodies.access import current_roles
+from app.models import Account, Body, GlobalRole, MembershipRole, Visibility
 
 Actor = Any  # an Account or Flask-Login's AnonymousUserMixin
 
 
-def _logged_in(actor: Actor) -> bool:
+def is_logged_in(actor: Actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and bool(getattr(actor, "active", False))
 
 
+
 def is_admin(actor: Actor) -> bool:
-    return _logged_in(actor) and actor.role is GlobalRole.ADMIN
+    return is_logged_in(actor) and actor.role is GlobalRole.ADMIN
 
 
 def is_organiser(actor: Actor) -> bool:
     """Organisers and admins: the Geschäftsstelle's rights."""
-    return _logged_in(actor) and actor.role in (GlobalRole.ORGANISER, GlobalRole.ADMIN)
+    return is_logged_in(actor) and actor.role in (GlobalRole.ORGANISER, GlobalRole.ADMIN)
 
 
 # Accounts
@@ -46,15 +48,56 @@ def can_change_activation(actor: Actor, account: Account) -> bool:
 
 
 def can_edit_profile(actor: Actor) -> bool:
-    return _logged_in(actor)
+    return is_logged_in(actor)
 
 
 # Organisations
 
 
 def can_view_organisations(actor: Actor) -> bool:
-    return _logged_in(actor)
+    return is_logged_in(actor)
 
 
 def can_manage_organisations(actor: Actor) -> bool:
+    return is_admin(actor)
+
+
+# Bodies
+
+ROSTER_MANAGING_ROLES = (MembershipRole.CHAIR, MembershipRole.DEPUTY_CHAIR)
+
+
+def body_role(actor: Actor, body: Body) -> MembershipRole | None:
+    """The actor's role in the body if they are a current member, else None."""
+    return current_roles(actor).get(body.id) if is_logged_in(actor) else None
+
+
+def can_view_body(actor: Actor, body: Body) -> bool:
+    """Public: everyone; internal: any logged-in account; confidential: current members, organisers, admins."""
+    if body.visibility is Visibility.PUBLIC:
+        return True
+    if body.visibility is Visibility.INTERNAL:
+        return is_logged_in(actor)
+    return is_organiser(actor) or body_role(actor, body) is not None
+
+
+def can_create_bodies(actor: Actor) -> bool:
+    return is_organiser(actor)
+
+
+def can_edit_body(actor: Actor, body: Body) -> bool:
+    return is_organiser(actor)
+
+
+def can_manage_roster(actor: Actor, body: Body) -> bool:
+    """Organisers, admins and the body's current chair or deputy chair add and end memberships."""
+    return is_organiser(actor) or body_role(actor, body) in ROSTER_MANAGING_ROLES
+
+
+def can_view_body_history(actor: Actor, body: Body) -> bool:
+    """The body's managers see its audit entries."""
+    return can_view_body(actor, body) and can_manage_roster(actor, body)
+
+
+def can_view_audit_log(actor: Actor) -> bool:
     return is_admin(actor)

@@ -24,7 +24,15 @@ class SetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        validators=[
+            InputRequired(),
+            # Two checks: WTForms' own "between 10 and 1000 characters" hides the bound that matters.
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=_l("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+            ),
+            Length(max=1000),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),

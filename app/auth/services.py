@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -98,14 +98,27 @@ def request_password_reset(email: str) -> None:
     token = issue_token(account, purpose, valid_for)
     db.session.commit()
     if purpose is TokenPurpose.PASSWORD_RESET:
-        link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
-        mail.send_to_account(account, "password_reset", link=link, valid_for=valid_for)
+        mail.send_to_account(
+            account, "password_reset", link=_mail_link("auth.reset_password", token=token), valid_for=valid_for
+        )
     else:
         send_invitation_mail(account, token, inviter=None)
 
 
 def send_invitation_mail(account: Account, token: str, inviter: Account | None) -> None:
-    link = current_app.config["BASE_URL"] + url_for("auth.accept_invitation", token=token)
     mail.send_to_account(
-        account, "invitation", link=link, inviter=inviter, valid_for=current_app.config["INVITATION_VALID_FOR"]
+        account,
+        "invitation",
+        link=_mail_link("auth.accept_invitation", token=token),
+        inviter=inviter,
+        valid_for=current_app.config["INVITATION_VALID_FOR"],
     )
+
+
+def _mail_link(endpoint: str, **values: str) -> str:
+    """An absolute link for a mail: BASE_URL plus the route's path.
+
+    Built from the URL map rather than url_for, so it works outside a request too (CLI, tests, workers)
+    and never doubles a path prefix that BASE_URL already holds.
+    """
+    return current_app.config["BASE_URL"] + current_app.url_map.bind("localhost").build(endpoint, values)

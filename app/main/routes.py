@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from app.bodies.services import my_memberships
 from app.extensions import db
 from app.main import services
 from app.main.forms import LanguageForm
@@ -18,7 +19,7 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    return render_template("main/dashboard.html")
+    return render_template("main/dashboard.html", memberships=my_memberships(current_user))
 
 
 @bp.route("/language", methods=["POST"])

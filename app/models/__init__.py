@@ -1,12 +1,22 @@
 """All models, importable from one place (and registered with the metadata that Alembic compares)."""
 
 from app.models.accounts import Account, AccountToken, GlobalRole, TokenPurpose
+from app.models.audit import AuditEntry
+from app.models.bodies import ROLE_ORDER, Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
 from app.models.organisations import Organisation, OrganisationKind, OrganisationLevel
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ROLE_ORDER",
     "Account",
     "AccountToken",
+    "AuditEntry",
+    "Body",
+    "BodyKind",
+    "BodyLevel",
+    "Membership",
+    "MembershipRole",
+    "Visibility",
     "GlobalRole",
     "Organisation",
     "OrganisationKind",

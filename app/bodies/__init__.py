@@ -1,0 +1,1 @@
+"""Bodies (Gremien), their memberships and parity."""

@@ -1,0 +1,37 @@
+"""What the permission predicates need to know about a person's current memberships, loaded once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from app.clock import today
+from app.extensions import db
+from app.models import Account, Membership, MembershipRole
+
+_CACHE_KEY = "koop_current_roles"
+
+
+def current_roles(account: Account) -> dict[int, MembershipRole]:
+    """body id -> role of the account's current memberships; one query per account and transaction."""
+    cache: dict[int, dict[int, MembershipRole]] = db.session.info.setdefault(_CACHE_KEY, {})
+    if account.id not in cache:
+        day = today()
+        rows = db.session.execute(
+            select(Membership.body_id, Membership.role).where(
+                Membership.account_id == account.id,
+                Membership.start_on <= day,
+                or_(Membership.end_on.is_(None), Membership.end_on > day),
+            )
+        )
+        cache[account.id] = {row.body_id: row.role for row in rows}
+    return cache[account.id]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_roles(session: Session, *args: Any) -> None:
+    # Memberships may have changed: the next permission check reads them again.
+    session.info.pop(_CACHE_KEY, None)
