@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from app.audit import services as audit
 from app.auth.services import find_account_by_email, normalise_email, send_invitation_mail
 from app.auth.tokens import issue_token
 from app.errors import DomainError
@@ -51,7 +52,7 @@ def invite_account(
         locale=locale,
     )
     db.session.add(account)
-    db.session.flush()
+    audit.record(inviter, "invite", account, summary=account.display_name)
     token = issue_token(account, TokenPurpose.INVITATION, current_app.config["INVITATION_VALID_FOR"])
     db.session.commit()
     send_invitation_mail(account, token, inviter=inviter)
@@ -72,9 +73,11 @@ def resend_invitation(inviter: Account, account: Account) -> None:
 def update_profile(account: Account, display_name: str, locale: str, timezone: str) -> None:
     """The person's own settings."""
     _check_profile(locale, timezone)
+    before = audit.snapshot(account)
     account.display_name = display_name.strip()
     account.locale = locale
     account.timezone = timezone
+    audit.record(account, "update", account, before, summary=account.display_name)
     db.session.commit()
 
 
@@ -90,12 +93,14 @@ def update_account(
     if account.id == editor.id and role is not GlobalRole.ADMIN:
         raise DomainError(_("You cannot take away your own administrator role."), field="role")
     new_email = _check_email_free(email, account)
+    before = audit.snapshot(account)
     if new_email != account.email:
         account.session_version += 1  # the login changed: open sessions must log in again
     account.email = new_email
     account.display_name = display_name.strip()
     account.organisation = organisation
     account.role = role
+    audit.record(editor, "update", account, before, summary=account.display_name)
     db.session.commit()
 
 
@@ -105,8 +110,10 @@ def set_active(editor: Account, account: Account, active: bool) -> None:
         raise DomainError(_("You cannot deactivate your own account."))
     if account.active == active:
         return
+    before = audit.snapshot(account)
     account.active = active
     account.session_version += 1
+    audit.record(editor, "reactivate" if active else "deactivate", account, before, summary=account.display_name)
     db.session.commit()
 
 

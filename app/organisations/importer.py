@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.audit import services as audit
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, OrganisationLevel
@@ -67,9 +68,10 @@ def import_organisations(text: str) -> ImportReport:
                 by_name[row.name] = Organisation(name=row.name)
                 db.session.add(by_name[row.name])
                 report.created += 1
+        touched: list[tuple[Organisation, audit.Snapshot | None]] = []
         for row in rows:
             organisation = by_name[row.name]
-            before = _snapshot(organisation)
+            touched.append((organisation, audit.snapshot(organisation) if row.name in existing else None))
             try:
                 apply(
                     organisation,
@@ -84,28 +86,19 @@ def import_organisations(text: str) -> ImportReport:
                 )
             except DomainError as error:
                 errors.append(_("Line %(line)d: %(message)s", line=row.line, message=error.message))
-                continue
-            if row.name in existing:
-                if _snapshot(organisation) == before:
-                    report.unchanged += 1
-                else:
-                    report.updated += 1
     if errors:
         db.session.rollback()
         raise ImportFailed(errors)
+    db.session.flush()  # parent ids of new organisations exist only now
+    for organisation, before in touched:
+        if before is not None:
+            if audit.snapshot(organisation) == before:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+        audit.record(None, "update" if before else "create", organisation, before, summary=organisation.name)
     db.session.commit()
     return report
-
-
-def _snapshot(organisation: Organisation) -> tuple:
-    parent_name = organisation.parent.name if organisation.parent is not None else None
-    return (
-        organisation.short_name,
-        organisation.kind,
-        organisation.level,
-        organisation.ags,
-        parent_name,
-    )
 
 
 def _parse(text: str) -> tuple[list[_Row], list[str]]:

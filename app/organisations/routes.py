@@ -81,7 +81,7 @@ def create():
     form = _form_for(None)
     if form.validate_on_submit():
         try:
-            organisation = services.create_organisation(_data(form))
+            organisation = services.create_organisation(_data(form), actor=current_user)
         except DomainError as error:
             attach_error(form, error)
         else:
@@ -97,7 +97,7 @@ def edit(organisation_id: int):
     form = _form_for(organisation)
     if form.validate_on_submit():
         try:
-            services.update_organisation(organisation, _data(form))
+            services.update_organisation(organisation, _data(form), actor=current_user)
         except DomainError as error:
             attach_error(form, error)
         else:

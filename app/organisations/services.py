@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from app.audit import services as audit
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Organisation, OrganisationKind, OrganisationLevel
+from app.models import Account, Organisation, OrganisationKind, OrganisationLevel
 from app.queries import contains_text
 
 KINDS_WITH_AGS_LENGTH_RULE = (OrganisationKind.DISTRICT, OrganisationKind.MUNICIPALITY)
@@ -109,14 +110,17 @@ def apply(organisation: Organisation, data: OrganisationData) -> Organisation:
     return organisation
 
 
-def create_organisation(data: OrganisationData) -> Organisation:
+def create_organisation(data: OrganisationData, actor: Account | None = None) -> Organisation:
     organisation = Organisation()
     apply(organisation, data)
     db.session.add(organisation)
+    audit.record(actor, "create", organisation, summary=organisation.name)
     db.session.commit()
     return organisation
 
 
-def update_organisation(organisation: Organisation, data: OrganisationData) -> None:
+def update_organisation(organisation: Organisation, data: OrganisationData, actor: Account | None = None) -> None:
+    before = audit.snapshot(organisation)
     apply(organisation, data)
+    audit.record(actor, "update", organisation, before, summary=organisation.name)
     db.session.commit()
