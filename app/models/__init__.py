@@ -3,6 +3,19 @@
 from app.models.accounts import Account, AccountToken, GlobalRole, TokenPurpose
 from app.models.audit import AuditEntry
 from app.models.bodies import ROLE_ORDER, Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
+from app.models.meetings import (
+    AgendaItem,
+    Answer,
+    Attachment,
+    Invitation,
+    Meeting,
+    MeetingKind,
+    MeetingSeries,
+    MeetingStatus,
+    Registration,
+    RegistrationStatus,
+    SeriesFrequency,
+)
 from app.models.organisations import Organisation, OrganisationKind, OrganisationLevel
 from app.models.types import UTCDateTime, utcnow
 
@@ -10,6 +23,17 @@ __all__ = [
     "ROLE_ORDER",
     "Account",
     "AccountToken",
+    "AgendaItem",
+    "Answer",
+    "Attachment",
+    "Invitation",
+    "Meeting",
+    "MeetingKind",
+    "MeetingSeries",
+    "MeetingStatus",
+    "Registration",
+    "RegistrationStatus",
+    "SeriesFrequency",
     "AuditEntry",
     "Body",
     "BodyKind",

@@ -67,6 +67,9 @@ class Body(db.Model):
     quorum_more_than: Mapped[bool] = mapped_column(default=True)
     founded_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)
+    # Notice period (Ladungsfrist) for invitations, and the agenda every new meeting starts with (one item a line).
+    notice_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    standard_agenda: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
