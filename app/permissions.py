@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.bodies.access import current_roles
-from app.models import Account, Body, GlobalRole, MembershipRole, Visibility
+from app.bodies.access import current_roles, invited_meeting_ids
+from app.models import Account, Body, GlobalRole, Meeting, MembershipRole, Visibility
 
 Actor = Any  # an Account or Flask-Login's AnonymousUserMixin
 
@@ -101,3 +101,40 @@ def can_view_body_history(actor: Actor, body: Body) -> bool:
 
 def can_view_audit_log(actor: Actor) -> bool:
     return is_admin(actor)
+
+
+# Meetings and events
+
+SCHEDULING_ROLES = (MembershipRole.CHAIR, MembershipRole.DEPUTY_CHAIR, MembershipRole.SECRETARY)
+
+
+def can_schedule_meetings(actor: Actor, body: Body) -> bool:
+    """A body's chair, deputy chair or secretary, organisers and admins schedule its meetings."""
+    return is_organiser(actor) or body_role(actor, body) in SCHEDULING_ROLES
+
+
+def can_create_events(actor: Actor) -> bool:
+    """Standalone kick-off and information events are the organisers' business."""
+    return is_organiser(actor)
+
+
+def can_view_meeting(actor: Actor, meeting: Meeting) -> bool:
+    """A body's meeting: whoever sees the body, and invited guests; an event: everyone if public, else logged in."""
+    if meeting.body is None:
+        return meeting.public or is_logged_in(actor)
+    if can_view_body(actor, meeting.body):
+        return True
+    return is_logged_in(actor) and meeting.id in invited_meeting_ids(actor)
+
+
+def can_manage_meeting(actor: Actor, meeting: Meeting) -> bool:
+    if meeting.body is None:
+        return is_organiser(actor)
+    return can_schedule_meetings(actor, meeting.body)
+
+
+def can_see_non_public_items(actor: Actor, meeting: Meeting) -> bool:
+    """Non-public agenda items and their attachments: the body's current members, organisers and admins."""
+    if is_organiser(actor):
+        return True
+    return meeting.body is not None and body_role(actor, meeting.body) is not None

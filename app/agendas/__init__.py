@@ -1,0 +1,1 @@
+"""Agendas (Tagesordnungen): numbered items, standard agendas per body, attachments."""

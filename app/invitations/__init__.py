@@ -1,0 +1,1 @@
+"""Invitations to meetings, answers through signed links, update and cancellation mails, reminders."""

@@ -1,0 +1,1 @@
+"""Meetings and standalone events: scheduling, status, pages."""
