@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.bodies.routes import bp as bodies_bp
+    from app.meetings.routes import bp as meetings_bp
     from app.main.routes import bp as main_bp
     from app.organisations.routes import bp as organisations_bp
 
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(bodies_bp, url_prefix="/bodies")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(meetings_bp, url_prefix="/meetings")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -93,6 +95,10 @@ def register_template_helpers(app: Flask) -> None:
     from app.i18n import register_filters
 
     register_filters(app)
+
+    from app.meetings.services import status_actions
+
+    app.jinja_env.globals["status_actions"] = status_actions
 
     @app.context_processor
     def inject_permissions() -> dict[str, Any]:

@@ -16,8 +16,12 @@ class DomainError(Exception):
         self.field = field
 
 
-class ConflictError(DomainError):
-    """The request conflicts with the current state (HTTP 409)."""
+class ConflictError(Exception):
+    """The request conflicts with the current state; routes let it through to the 409 page."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 ERROR_PAGES = (400, 403, 404, 405, 409, 413, 429, 500, 503)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from flask import Flask, current_app, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.models import BodyKind, BodyLevel, GlobalRole, MembershipRole, OrganisationKind, OrganisationLevel, Visibility
+from app.models import (
+    BodyKind,
+    BodyLevel,
+    GlobalRole,
+    MeetingKind,
+    MeetingStatus,
+    MembershipRole,
+    OrganisationKind,
+    OrganisationLevel,
+    Visibility,
+)
 
 LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 
@@ -38,6 +48,18 @@ LABELS: dict[type[enum.Enum], dict[str, object]] = {
     },
     BodyLevel: {"state": _l("State level"), "municipal": _l("Municipal level"), "joint": _l("Joint")},
     Visibility: {"public": _l("Public"), "internal": _l("Internal"), "confidential": _l("Confidential")},
+    MeetingKind: {
+        "meeting": _l("Meeting"),
+        "kickoff": _l("Kick-off event"),
+        "information_event": _l("Information event"),
+        "workshop": _l("Workshop"),
+    },
+    MeetingStatus: {
+        "planned": _l("Planned"),
+        "confirmed": _l("Confirmed"),
+        "held": _l("Held"),
+        "cancelled": _l("Cancelled"),
+    },
     MembershipRole: {
         "chair": _l("Chair"),
         "deputy_chair": _l("Deputy chair"),
@@ -112,6 +134,24 @@ def timezone_names() -> list[str]:
     return _TIMEZONES
 
 
+def meeting_when(meeting) -> str:
+    """When a meeting takes place, in the viewer's zone with the zone named; all-day ones by their local dates."""
+    if meeting.all_day:
+        from app.meetings.times import utc_to_local
+
+        first = utc_to_local(meeting.starts_at, meeting.timezone).date()
+        last = utc_to_local(meeting.ends_at, meeting.timezone).date() - timedelta(days=1)
+        if first == last:
+            return format_date(first, "full")
+        return f"{format_date(first, 'medium')} – {format_date(last, 'medium')}"
+    start_day = format_date(meeting.starts_at, "full")
+    zone_name = str(get_timezone())
+    end = format_time(meeting.ends_at, "short")
+    if format_date(meeting.ends_at, "short") != format_date(meeting.starts_at, "short"):
+        end = f"{format_date(meeting.ends_at, 'full')}, {end}"
+    return f"{start_day}, {format_time(meeting.starts_at, 'short')} – {end} ({zone_name})"
+
+
 def register_filters(app: Flask) -> None:
     from app.bodies.forms import QUORUM_LABELS
     from app.markdown import render_markdown
@@ -120,11 +160,16 @@ def register_filters(app: Flask) -> None:
     def _datetime(value: datetime | None, style: str = "medium") -> str:
         return format_datetime(value, style) if value else ""
 
+    @app.template_filter("time")
+    def _time(value: datetime | None, style: str = "short") -> str:
+        return format_time(value, style) if value else ""
+
     @app.template_filter("date")
     def _date(value: datetime | None, style: str = "medium") -> str:
         return format_date(value, style) if value else ""
 
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["when"] = meeting_when
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["audit_action"] = lambda action: str(AUDIT_ACTIONS.get(action, action))
     app.jinja_env.globals["audit_object"] = lambda object_type: str(AUDIT_OBJECTS.get(object_type, object_type))

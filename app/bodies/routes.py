@@ -24,7 +24,9 @@ from app.extensions import db
 from app.forms import attach_error, id_choices
 from app.guards import require
 from app.models import Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
+from app.meetings.services import body_meetings_query, upcoming_meetings
 from app.organisations.services import get_organisation, organisation_choices
+from app.queries import paginate
 
 bp = Blueprint("bodies", __name__)
 
@@ -80,7 +82,16 @@ def detail(body_code: str):
         parent=parent,
         dissolved=body.is_dissolved(today()),
         quorum_rule=quorum_key(body.quorum_percent, body.quorum_more_than),
+        upcoming=upcoming_meetings(body_meetings_query(body, upcoming=True)),
     )
+
+
+@bp.route("/<body_code>/meetings")
+def meetings(body_code: str):
+    body = _load(body_code)
+    past = request.args.get("past") == "1"
+    page = paginate(body_meetings_query(body, upcoming=not past), request.args.get("page", 1, type=int))
+    return render_template("bodies/meetings.html", body=body, page=page, past=past)
 
 
 @bp.route("/<body_code>/history")

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.bodies.services import my_memberships
 from app.extensions import db
+from app.meetings.services import my_meetings_query, upcoming_meetings
 from app.main import services
 from app.main.forms import LanguageForm
 from app.urls import safe_next_url
@@ -19,7 +20,11 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    return render_template("main/dashboard.html", memberships=my_memberships(current_user))
+    return render_template(
+        "main/dashboard.html",
+        memberships=my_memberships(current_user),
+        meetings=upcoming_meetings(my_meetings_query(current_user, upcoming=True)),
+    )
 
 
 @bp.route("/language", methods=["POST"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +19,7 @@ from app.invitations.services import notify_change
 from app.meetings.times import all_day_bounds, local_to_utc, zone
 from app.models import (
     Account,
+    AgendaItem,
     Body,
     Invitation,
     Meeting,
@@ -143,6 +145,24 @@ def change_status(actor: Account, meeting: Meeting, status: MeetingStatus, reaso
     db.session.commit()
 
 
+STATUS_ACTION_LABELS = {
+    MeetingStatus.PLANNED: _l("Set back to planned"),
+    MeetingStatus.CONFIRMED: _l("Confirm"),
+    MeetingStatus.HELD: _l("Mark as held"),
+    MeetingStatus.CANCELLED: _l("Cancel meeting"),
+}
+
+
+def status_actions(meeting: Meeting) -> list[tuple[str, str]]:
+    """The status changes a manager can make now, as (status value, button text)."""
+    started = meeting.starts_at <= utcnow()
+    return [
+        (status.value, str(STATUS_ACTION_LABELS[status]))
+        for status in (MeetingStatus.CONFIRMED, MeetingStatus.HELD, MeetingStatus.PLANNED, MeetingStatus.CANCELLED)
+        if status in ALLOWED_STATUS_CHANGES[meeting.status] and (status is not MeetingStatus.HELD or started)
+    ]
+
+
 # Lists
 
 
@@ -177,6 +197,11 @@ def body_meetings_query(body: Body, upcoming: bool) -> Select:
     return _upcoming_or_past(select(Meeting).where(Meeting.body_id == body.id), upcoming)
 
 
+def upcoming_meetings(query: Select, limit: int = 5) -> list[Meeting]:
+    """The first few meetings of a list query, for the dashboard and the body page."""
+    return list(db.session.scalars(query.limit(limit)))
+
+
 def meetings_between(account: Account, start: datetime, end: datetime) -> list[Meeting]:
     """The account's meetings overlapping [start, end), for the month view."""
     query = _my_meetings(account).where(Meeting.starts_at < end, Meeting.ends_at > start)
@@ -185,3 +210,15 @@ def meetings_between(account: Account, start: datetime, end: datetime) -> list[M
 
 def get_meeting(meeting_id: int) -> Meeting | None:
     return db.session.get(Meeting, meeting_id)
+
+
+def bodies_by_ids(body_ids: list[int]) -> list[Body]:
+    return list(db.session.scalars(select(Body).where(Body.id.in_(body_ids)))) if body_ids else []
+
+
+def meeting_page(meeting: Meeting, actor) -> dict:
+    """Everything the meeting page shows besides the meeting itself, loaded with a fixed number of queries."""
+    items = list(
+        db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position))
+    )
+    return {"agenda": items}
