@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -106,6 +106,8 @@ def language_choices() -> list[SelectChoice]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # mails and commands choose their language with force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -116,7 +118,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if current_user.is_authenticated and current_user.timezone:
+    if has_request_context() and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

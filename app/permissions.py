@@ -17,7 +17,6 @@ def is_logged_in(actor: Actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and bool(getattr(actor, "active", False))
 
 
-
 def is_admin(actor: Actor) -> bool:
     return is_logged_in(actor) and actor.role is GlobalRole.ADMIN
 
@@ -138,3 +137,56 @@ def can_see_non_public_items(actor: Actor, meeting: Meeting) -> bool:
     if is_organiser(actor):
         return True
     return meeting.body is not None and body_role(actor, meeting.body) is not None
+
+
+# Agendas and attachments
+
+from app.models import AgendaItem, Attachment, MeetingStatus  # noqa: E402 -- kept with the predicates that use them
+
+
+def can_edit_agenda(actor: Actor, meeting: Meeting) -> bool:
+    """The meeting's managers edit its agenda and attachments until it has been held (then it is the record)."""
+    return meeting.status is not MeetingStatus.HELD and can_manage_meeting(actor, meeting)
+
+
+def can_edit_standard_agenda(actor: Actor, body: Body) -> bool:
+    """Those who schedule a body's meetings also set the agenda its new meetings start with."""
+    return can_view_body(actor, body) and can_schedule_meetings(actor, body)
+
+
+def can_view_agenda_item(actor: Actor, item: AgendaItem) -> bool:
+    """An item is seen with its meeting; a non-public one, or one under a non-public item, only by insiders."""
+    if not can_view_meeting(actor, item.meeting):
+        return False
+    if item.public and (item.parent is None or item.parent.public):
+        return True
+    return can_see_non_public_items(actor, item.meeting)
+
+
+def can_view_attachment(actor: Actor, attachment: Attachment) -> bool:
+    """The same check as for what the file belongs to: its agenda item, or else its meeting."""
+    if attachment.agenda_item is not None:
+        return can_view_agenda_item(actor, attachment.agenda_item)
+    return can_view_meeting(actor, attachment.meeting)
+
+
+# Event registration (app/registrations)
+
+
+def registration_open_to(actor: Actor, meeting: Meeting) -> bool:
+    """No organisations chosen: every account; else only people of a chosen organisation."""
+    allowed = meeting.registration_organisations
+    if not allowed:
+        return True
+    organisation_id = getattr(actor, "organisation_id", None)
+    return organisation_id is not None and any(organisation.id == organisation_id for organisation in allowed)
+
+
+def can_register(actor: Actor, meeting: Meeting) -> bool:
+    """Logged-in people who see the event and whose organisation may register (deadline and seats: the service)."""
+    return is_logged_in(actor) and can_view_meeting(actor, meeting) and registration_open_to(actor, meeting)
+
+
+def can_cancel_registration(actor: Actor, meeting: Meeting) -> bool:
+    """Everyone who sees the event may withdraw their own registration."""
+    return is_logged_in(actor) and can_view_meeting(actor, meeting)

@@ -81,7 +81,9 @@ class MembershipForm(FlaskForm):
     )
     voting = BooleanField(_l("Has a vote"), default=True, description=_l("Guests never have a vote."))
     start_on = DateField(_l("Member from"), validators=[InputRequired()])
-    end_on = DateField(_l("Member until"), description=_l("Leave empty while the membership lasts."), validators=[Optional()])
+    end_on = DateField(
+        _l("Member until"), description=_l("Leave empty while the membership lasts."), validators=[Optional()]
+    )
 
 
 class EndMembershipForm(FlaskForm):

@@ -23,24 +23,13 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import attach_error, id_choices
 from app.guards import require
-from app.models import Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
+from app.loaders import load_body
 from app.meetings.services import body_meetings_query, upcoming_meetings
+from app.models import Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
 from app.organisations.services import get_organisation, organisation_choices
 from app.queries import paginate
 
 bp = Blueprint("bodies", __name__)
-
-
-def _load(body_code: str) -> Body:
-    """The body, or 404, also when the viewer may not see it: a confidential body's existence stays hidden."""
-    body = services.get_body(body_code)
-    if body is None:
-        abort(404)
-    if not permissions.can_view_body(current_user, body):
-        if body.visibility is Visibility.INTERNAL:
-            require(False)  # only anonymous visitors get here: they are asked to log in
-        abort(404)  # a confidential body's existence stays hidden
-    return body
 
 
 def _load_membership(body: Body, membership_id: int) -> Membership:
@@ -62,13 +51,19 @@ def index():
         mine=mine,
     )
     return render_template(
-        "bodies/index.html", nodes=nodes, kind=kind, level=level, mine=mine, kinds=list(BodyKind), levels=list(BodyLevel)
+        "bodies/index.html",
+        nodes=nodes,
+        kind=kind,
+        level=level,
+        mine=mine,
+        kinds=list(BodyKind),
+        levels=list(BodyLevel),
     )
 
 
 @bp.route("/<body_code>")
 def detail(body_code: str):
-    body = _load(body_code)
+    body = load_body(body_code)
     show_former = request.args.get("former") == "1"
     roster = services.roster(body, include_former=show_former)
     parent = body.parent if body.parent is not None and permissions.can_view_body(current_user, body.parent) else None
@@ -88,7 +83,7 @@ def detail(body_code: str):
 
 @bp.route("/<body_code>/meetings")
 def meetings(body_code: str):
-    body = _load(body_code)
+    body = load_body(body_code)
     past = request.args.get("past") == "1"
     page = paginate(body_meetings_query(body, upcoming=not past), request.args.get("page", 1, type=int))
     return render_template("bodies/meetings.html", body=body, page=page, past=past)
@@ -96,7 +91,7 @@ def meetings(body_code: str):
 
 @bp.route("/<body_code>/history")
 def history(body_code: str):
-    body = _load(body_code)
+    body = load_body(body_code)
     require(permissions.can_view_body_history(current_user, body))
     return render_template("bodies/history.html", body=body, entries=services.body_history(body))
 
@@ -150,7 +145,7 @@ def create():
 
 @bp.route("/<body_code>/edit", methods=["GET", "POST"])
 def edit(body_code: str):
-    body = _load(body_code)
+    body = load_body(body_code)
     require(permissions.can_edit_body(current_user, body))
     services.ensure_not_dissolved(body)
     form = _body_form(body)
@@ -191,7 +186,7 @@ def _membership_data(form: MembershipForm) -> services.MembershipData:
 
 @bp.route("/<body_code>/members/add", methods=["GET", "POST"])
 def add_member(body_code: str):
-    body = _load(body_code)
+    body = load_body(body_code)
     require(permissions.can_manage_roster(current_user, body))
     services.ensure_not_dissolved(body)
     form = _membership_form(body, None)
@@ -210,7 +205,7 @@ def add_member(body_code: str):
 
 @bp.route("/<body_code>/members/<int:membership_id>/edit", methods=["GET", "POST"])
 def edit_member(body_code: str, membership_id: int):
-    body = _load(body_code)
+    body = load_body(body_code)
     membership = _load_membership(body, membership_id)
     require(permissions.can_manage_roster(current_user, body))
     services.ensure_not_dissolved(body)
@@ -233,7 +228,7 @@ def edit_member(body_code: str, membership_id: int):
 
 @bp.route("/<body_code>/members/<int:membership_id>/end", methods=["POST"])
 def end_member(body_code: str, membership_id: int):
-    body = _load(body_code)
+    body = load_body(body_code)
     membership = _load_membership(body, membership_id)
     require(permissions.can_manage_roster(current_user, body))
     form = EndMembershipForm()
@@ -244,7 +239,11 @@ def end_member(body_code: str, membership_id: int):
             flash(error.message, "danger")
             return redirect(url_for("bodies.edit_member", body_code=body.code, membership_id=membership.id))
         flash(
-            _("The membership of %(name)s ends on %(date)s.", name=membership.account.display_name, date=format_date(form.end_on.data)),
+            _(
+                "The membership of %(name)s ends on %(date)s.",
+                name=membership.account.display_name,
+                date=format_date(form.end_on.data),
+            ),
             "success",
         )
         return redirect(url_for("bodies.detail", body_code=body.code))

@@ -174,8 +174,10 @@ def visible_tree(
     visible = {b.id: b for b in bodies if permissions.can_view_body(actor, b)}
 
     def shown(body: Body) -> bool:
-        return (kind is None or body.kind is kind) and (level is None or body.level is level) and (
-            not mine or body.id in roles
+        return (
+            (kind is None or body.kind is kind)
+            and (level is None or body.level is level)
+            and (not mine or body.id in roles)
         )
 
     parities = parity_by_body([b.id for b in visible.values() if b.parity_required])
@@ -286,9 +288,7 @@ def _check_body(body: Body | None, data: BodyData) -> None:
         raise DomainError(_("Another body already uses this short code."), field="code")
     if data.parent is not None:
         if body is not None and data.parent.id in _descendant_ids(body):
-            raise DomainError(
-                _("A body cannot report to itself or to one of the bodies below it."), field="parent_id"
-            )
+            raise DomainError(_("A body cannot report to itself or to one of the bodies below it."), field="parent_id")
         if data.parent.is_dissolved(today()):
             raise DomainError(_("A dissolved body cannot take new bodies under it."), field="parent_id")
     if data.founded_on and data.dissolved_on and data.dissolved_on < data.founded_on:

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional, URL
+from wtforms.validators import URL, InputRequired, Length, Optional
 
 from app.i18n import choices
 from app.models import MeetingKind, MeetingStatus
@@ -23,9 +23,7 @@ class MeetingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     start_day = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[Optional()])
-    end_day = DateField(
-        _l("Last day"), description=_l("Only for meetings over several days."), validators=[Optional()]
-    )
+    end_day = DateField(_l("Last day"), description=_l("Only for meetings over several days."), validators=[Optional()])
     end_time = TimeField(_l("End time"), validators=[Optional()])
     all_day = BooleanField(_l("All day (no times)"))
     timezone = SelectField(
@@ -35,7 +33,11 @@ class MeetingForm(FlaskForm):
     online_url = StringField(
         _l("Online link"),
         description=_l("Video conference link, starting with https://"),
-        validators=[Optional(), Length(max=500), URL(require_tld=False, message=_l("Please enter a full web address."))],
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=False, message=_l("Please enter a full web address.")),
+        ],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     public = BooleanField(_l("Public event: everyone can see its page, without login"))

@@ -9,32 +9,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import permissions
-from app.bodies.services import body_choices, get_body
+from app.bodies.services import body_choices
 from app.errors import DomainError
 from app.forms import attach_error, id_choices
 from app.guards import require
+from app.i18n import label, timezone_names
+from app.loaders import load_body, load_meeting
 from app.meetings import services
 from app.meetings.forms import MeetingForm, StatusForm
 from app.meetings.times import local_to_utc, utc_to_local
-from app.i18n import label, timezone_names
-from app.models import Body, Meeting, MeetingKind, Visibility
+from app.models import Body, Meeting, MeetingKind
 from app.queries import paginate
 
 bp = Blueprint("meetings", __name__)
 
 EVENT_KINDS = (MeetingKind.KICKOFF, MeetingKind.INFORMATION_EVENT, MeetingKind.WORKSHOP)
-
-
-def _load(meeting_id: int) -> Meeting:
-    """The meeting, or 404 when it does not exist or is hidden; anonymous visitors of internal ones log in."""
-    meeting = services.get_meeting(meeting_id)
-    if meeting is None:
-        abort(404)
-    if not permissions.can_view_meeting(current_user, meeting):
-        if meeting.body is None or meeting.body.visibility is not Visibility.CONFIDENTIAL:
-            require(False)  # only anonymous visitors get here: they are asked to log in
-        abort(404)  # a confidential body's meetings stay hidden
-    return meeting
 
 
 @bp.route("/")
@@ -63,7 +52,9 @@ def calendar():
     by_day: dict[date, list[Meeting]] = {}
     for meeting in services.meetings_between(current_user, start, end):
         day = utc_to_local(meeting.starts_at, meeting.timezone if meeting.all_day else zone_name).date()
-        last = utc_to_local(meeting.ends_at - timedelta(seconds=1), meeting.timezone if meeting.all_day else zone_name).date()
+        last = utc_to_local(
+            meeting.ends_at - timedelta(seconds=1), meeting.timezone if meeting.all_day else zone_name
+        ).date()
         while day <= last:
             by_day.setdefault(day, []).append(meeting)
             day += timedelta(days=1)
@@ -133,10 +124,10 @@ def _data(form: MeetingForm) -> services.MeetingData:
 @bp.route("/create", methods=["GET", "POST"])
 def create():
     body_code = request.args.get("body", "")
-    body = get_body(body_code) if body_code else None
-    if body_code and (body is None or not permissions.can_view_body(current_user, body)):
-        abort(404)
-    require(permissions.can_schedule_meetings(current_user, body) if body else permissions.can_create_events(current_user))
+    body = load_body(body_code) if body_code else None
+    require(
+        permissions.can_schedule_meetings(current_user, body) if body else permissions.can_create_events(current_user)
+    )
     form = _form(body, None)
     if form.validate_on_submit():
         try:
@@ -151,7 +142,7 @@ def create():
 
 @bp.route("/<int:meeting_id>")
 def detail(meeting_id: int):
-    meeting = _load(meeting_id)
+    meeting = load_meeting(meeting_id)
     return render_template(
         "meetings/detail.html",
         meeting=meeting,
@@ -162,7 +153,7 @@ def detail(meeting_id: int):
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
-    meeting = _load(meeting_id)
+    meeting = load_meeting(meeting_id)
     require(permissions.can_manage_meeting(current_user, meeting))
     form = _form(meeting.body, meeting)
     if form.validate_on_submit():
@@ -178,7 +169,7 @@ def edit(meeting_id: int):
 
 @bp.route("/<int:meeting_id>/status", methods=["POST"])
 def change_status(meeting_id: int):
-    meeting = _load(meeting_id)
+    meeting = load_meeting(meeting_id)
     require(permissions.can_manage_meeting(current_user, meeting))
     form = StatusForm()
     status = form.chosen_status() if form.validate_on_submit() else None

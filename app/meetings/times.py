@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
@@ -28,19 +28,27 @@ def local_to_utc(day: date, clock: time, zone_name: str, field: str = "starts_at
     naive = datetime.combine(day, clock)
     first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
     if first.utcoffset() != second.utcoffset():
-        round_trip = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+        round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
         if round_trip != naive:
             raise DomainError(
-                _("%(time)s does not exist on %(date)s in %(zone)s (the clocks are put forward).",
-                  time=clock.strftime("%H:%M"), date=day.isoformat(), zone=zone_name),
+                _(
+                    "%(time)s does not exist on %(date)s in %(zone)s (the clocks are put forward).",
+                    time=clock.strftime("%H:%M"),
+                    date=day.isoformat(),
+                    zone=zone_name,
+                ),
                 field=field,
             )
         raise DomainError(
-            _("%(time)s happens twice on %(date)s in %(zone)s (the clocks are put back); please choose another time.",
-              time=clock.strftime("%H:%M"), date=day.isoformat(), zone=zone_name),
+            _(
+                "%(time)s happens twice on %(date)s in %(zone)s (the clocks are put back); please choose another time.",
+                time=clock.strftime("%H:%M"),
+                date=day.isoformat(),
+                zone=zone_name,
+            ),
             field=field,
         )
-    return first.astimezone(timezone.utc)
+    return first.astimezone(UTC)
 
 
 def utc_to_local(instant: datetime, zone_name: str) -> datetime:
@@ -52,4 +60,4 @@ def all_day_bounds(first_day: date, last_day: date, zone_name: str) -> tuple[dat
     tz = zone(zone_name)
     start = datetime.combine(first_day, time(0), tzinfo=tz)
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)

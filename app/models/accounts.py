@@ -22,7 +22,7 @@ class GlobalRole(enum.StrEnum):
 
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 -- a purpose name, not a password
 
 
 class Account(UserMixin, db.Model):
@@ -32,9 +32,7 @@ class Account(UserMixin, db.Model):
     # Always stored lower-cased by the services, so the unique index is case-insensitive in effect.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     role: Mapped[GlobalRole] = mapped_column(enum_column(GlobalRole, "global_role"), default=GlobalRole.NONE)
     locale: Mapped[str] = mapped_column(String(5), default="de")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")

@@ -50,7 +50,9 @@ class Body(db.Model):
     __tablename__ = "bodies"
     __table_args__ = (
         CheckConstraint("quorum_percent BETWEEN 1 AND 100", name="quorum_percent_range"),
-        CheckConstraint("dissolved_on IS NULL OR founded_on IS NULL OR dissolved_on >= founded_on", name="dissolved_after_founded"),
+        CheckConstraint(
+            "dissolved_on IS NULL OR founded_on IS NULL OR dissolved_on >= founded_on", name="dissolved_after_founded"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,9 +34,7 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     short_name: Mapped[str] = mapped_column(String(50), default="")
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"), index=True)
-    level: Mapped[OrganisationLevel] = mapped_column(
-        enum_column(OrganisationLevel, "organisation_level"), index=True
-    )
+    level: Mapped[OrganisationLevel] = mapped_column(enum_column(OrganisationLevel, "organisation_level"), index=True)
     ags: Mapped[str | None] = mapped_column(String(8))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
