@@ -56,6 +56,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", True)
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     WTF_CSRF_TIME_LIMIT = None  # tie the token to the session, not to a clock
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
