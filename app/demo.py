@@ -12,7 +12,7 @@ from app.models import Account, GlobalRole, Organisation
 from app.organisations.importer import import_organisations
 
 DATA_FOLDER = Path(__file__).parent / "data"
-DEMO_PASSWORD = "koop-demo"
+DEMO_PASSWORD = "koop-demo"  # noqa: S105 - the published demo login, loaded only in development
 DEMO_ACCOUNTS = (
     # email, name, organisation short name, global role
     ("admin@koop.example", "Anna Admin", "eGo-Saar", GlobalRole.ADMIN),
@@ -43,6 +43,7 @@ def seed_demo() -> None:
         )
     db.session.commit()
     seed_bodies()
+    seed_meetings()
 
 
 # Further demo people: (email, name, organisation name or short name).
@@ -213,3 +214,86 @@ def seed_bodies() -> None:
     seat(standards, "neunkirchen@koop.example")
     # A former member, so the roster's history has something to show.
     seat(standards, "saarbruecken@koop.example", start_on=date(2019, 2, 1), end_on=date(2023, 6, 30))
+
+
+def seed_meetings() -> None:
+    """The 2018 information event, the kick-off event, and meetings of the council with agendas."""
+    from datetime import date, time, timedelta
+
+    from app.bodies import services as bodies
+    from app.clock import today
+    from app.meetings import services as meetings
+    from app.models import Meeting, MeetingKind, MeetingStatus
+
+    if db.session.scalar(select(Meeting.id).limit(1)) is not None:
+        return
+    organiser = db.session.scalars(select(Account).where(Account.email == "organiser@koop.example")).one()
+    secretary = db.session.scalars(select(Account).where(Account.email == "secretary@koop.example")).one()
+    council = bodies.get_body("ITKR")
+    ozg = bodies.get_body("OZGK")
+
+    information_event = meetings.schedule_meeting(
+        organiser,
+        None,
+        meetings.MeetingData(
+            kind=MeetingKind.INFORMATION_EVENT,
+            title="Informationsveranstaltung zur OZG-Umsetzung für die saarländischen Kommunen",
+            start_day=date(2018, 11, 6),
+            start_time=time(14, 0),
+            end_day=None,
+            end_time=time(17, 0),
+            location="Stummsche Reithalle, Neunkirchen",
+            description=(
+                "Die Landesregierung, der Saarländische Städte- und Gemeindetag, der Landkreistag und eGo-Saar "
+                "informieren die Bürgermeisterinnen und Bürgermeister über die gemeinsame Umsetzung des "
+                "Onlinezugangsgesetzes. Mit Beiträgen von AKDB, Dataport, regio iT und der KGSt."
+            ),
+            public=True,
+            linked_bodies=[council],
+        ),
+    )
+    meetings.change_status(organiser, information_event, MeetingStatus.HELD)
+
+    kickoff_day = today() + timedelta(days=45)
+    meetings.schedule_meeting(
+        organiser,
+        None,
+        meetings.MeetingData(
+            kind=MeetingKind.KICKOFF,
+            title="Auftaktveranstaltung der OZG-Projektgruppen",
+            start_day=kickoff_day,
+            start_time=time(9, 30),
+            end_day=None,
+            end_time=time(15, 0),
+            location="Staatskanzlei des Saarlandes, Am Ludwigsplatz 14, 66117 Saarbrücken",
+            description="Start der Projekt- und Arbeitsgruppen: Ziele, Zeitplan, Zusammenarbeit.",
+            public=True,
+            linked_bodies=[ozg],
+        ),
+    )
+
+    def council_meeting(day: date, number: int, status: MeetingStatus) -> Meeting:
+        meeting = meetings.schedule_meeting(
+            secretary,
+            council,
+            meetings.MeetingData(
+                kind=MeetingKind.MEETING,
+                title=f"{number}. Sitzung des IT-Kooperationsrats",
+                start_day=day,
+                start_time=time(10, 0),
+                end_day=None,
+                end_time=time(12, 30),
+                location="Ministerium für Inneres, Bauen und Sport, Franz-Josef-Röder-Straße 21, Saarbrücken",
+                online_url="https://video.koop.example/itkr",
+            ),
+        )
+        if status is not MeetingStatus.PLANNED:
+            meetings.change_status(secretary, meeting, MeetingStatus.CONFIRMED)
+        if status is MeetingStatus.HELD:
+            meetings.change_status(secretary, meeting, MeetingStatus.HELD)
+        return meeting
+
+    council_meeting(date(2019, 2, 12), 1, MeetingStatus.HELD)
+    council_meeting(today() - timedelta(days=60), 23, MeetingStatus.HELD)
+    council_meeting(today() + timedelta(days=14), 24, MeetingStatus.CONFIRMED)
+    council_meeting(today() + timedelta(days=90), 25, MeetingStatus.PLANNED)
