@@ -17,6 +17,7 @@ from app.models.meetings import (
     SeriesFrequency,
 )
 from app.models.organisations import Organisation, OrganisationKind, OrganisationLevel
+from app.models.polls import Poll, PollAnswer, PollChoice, PollInvitee, PollSlot, PollStatus
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -43,6 +44,12 @@ __all__ = [
     "Visibility",
     "GlobalRole",
     "Organisation",
+    "Poll",
+    "PollAnswer",
+    "PollChoice",
+    "PollInvitee",
+    "PollSlot",
+    "PollStatus",
     "OrganisationKind",
     "OrganisationLevel",
     "TokenPurpose",
