@@ -82,7 +82,7 @@ class TestingConfig(DevelopmentConfig):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-not-secret"
+    SECRET_KEY = "testing-not-secret"  # noqa: S105 - signs only throwaway test sessions, never a real deployment
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
     SESSION_COOKIE_SECURE = False

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.auth.passwords import hash_password
 from app.auth.services import check_new_password, normalise_email
+from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Account, GlobalRole, Organisation
-from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from app.invitations.cli import send_reminders_command
+from app.models import Account, GlobalRole
 from app.organisations.importer import ImportFailed, import_organisations
+from app.polls.cli import register_poll_commands
 
 organisations_cli = AppGroup("organisations", help="Manage organisations.")
 
 
+def _in_english(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command with English messages: a shell has no person whose language could be chosen."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
 @organisations_cli.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_in_english
 def import_command(csv_file: Path) -> None:
     """Import organisations from CSV_FILE (columns name, short_name, kind, level, parent, ags)."""
     try:
@@ -39,6 +57,7 @@ def import_command(csv_file: Path) -> None:
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.password_option()
+@_in_english
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an administrator account (for a new installation)."""
     email = normalise_email(email)
@@ -57,6 +76,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds accounts already.")
+@_in_english
 def seed_demo_command(if_empty: bool) -> None:
     """Load demo data (development only): the Saarland's organisations and the demo accounts."""
     if current_app.config["ENV_NAME"] != "development":
@@ -74,3 +94,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(organisations_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_reminders_command)
+    register_poll_commands(app)

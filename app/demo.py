@@ -174,7 +174,9 @@ def seed_bodies() -> None:
     seat(tender, "chair@koop.example", MembershipRole.CHAIR)
     seat(tender, "rvsb@koop.example")
 
-    payment = body("AGPAY", "AG E-Payment", BodyKind.WORKING_GROUP, BodyLevel.STATE, Visibility.INTERNAL, parent=council)
+    payment = body(
+        "AGPAY", "AG E-Payment", BodyKind.WORKING_GROUP, BodyLevel.STATE, Visibility.INTERNAL, parent=council
+    )
     seat(payment, "mfw@koop.example", MembershipRole.CHAIR)
     seat(payment, "mwide@koop.example")
 

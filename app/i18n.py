@@ -13,6 +13,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.models import (
+    Answer,
     BodyKind,
     BodyLevel,
     GlobalRole,
@@ -21,6 +22,10 @@ from app.models import (
     MembershipRole,
     OrganisationKind,
     OrganisationLevel,
+    PollChoice,
+    PollStatus,
+    RegistrationStatus,
+    SeriesFrequency,
     Visibility,
 )
 
@@ -60,6 +65,15 @@ LABELS: dict[type[enum.Enum], dict[str, object]] = {
         "held": _l("Held"),
         "cancelled": _l("Cancelled"),
     },
+    SeriesFrequency: {
+        "weekly": _l("Weekly"),
+        "monthly_nth_weekday": _l("Monthly on a weekday"),
+        "monthly_day": _l("Monthly on a day of the month"),
+    },
+    RegistrationStatus: {"registered": _l("Registered"), "waiting": _l("Waiting list"), "cancelled": _l("Cancelled")},
+    Answer: {"open": _l("No answer yet"), "accepted": _l("Accepted"), "tentative": _l("Tentative"), "declined": _l("Declined")},
+    PollStatus: {"open": _l("Open"), "closed": _l("Closed")},
+    PollChoice: {"yes": _l("Yes"), "if_need_be": _l("If need be"), "no": _l("No")},
     MembershipRole: {
         "chair": _l("Chair"),
         "deputy_chair": _l("Deputy chair"),

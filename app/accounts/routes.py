@@ -69,7 +69,8 @@ def invite():
             attach_error(form, error)
         else:
             flash(_("%(name)s has been invited by email.", name=account.display_name), "success")
-            return redirect(url_for("accounts.index") if permissions.can_list_accounts(current_user) else url_for("main.index"))
+            back = "accounts.index" if permissions.can_list_accounts(current_user) else "main.index"
+            return redirect(url_for(back))
     return render_template("accounts/invite.html", form=form)
 
 

@@ -31,7 +31,11 @@ def issue_token(account: Account, purpose: TokenPurpose, valid_for: timedelta) -
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
-            account_id=account.id, purpose=purpose, token_hash=_digest(token), created_at=now, expires_at=now + valid_for
+            account_id=account.id,
+            purpose=purpose,
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=now + valid_for,
         )
     )
     db.session.flush()

@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from app.bodies.services import my_memberships
 from app.extensions import db
-from app.meetings.services import my_meetings_query, upcoming_meetings
 from app.main import services
 from app.main.forms import LanguageForm
+from app.meetings.services import my_meetings_query, upcoming_meetings
 from app.urls import safe_next_url
 
 bp = Blueprint("main", __name__)

@@ -130,7 +130,12 @@ def _parse(text: str) -> tuple[list[_Row], list[str]]:
             continue
         if row.name in seen:
             errors.append(
-                _("Line %(line)d: %(name)r appears already in line %(first)d.", line=line, name=row.name, first=seen[row.name])
+                _(
+                    "Line %(line)d: %(name)r appears already in line %(first)d.",
+                    line=line,
+                    name=row.name,
+                    first=seen[row.name],
+                )
             )
             continue
         seen[row.name] = line
@@ -155,6 +160,7 @@ def _member(enum_class, value: str, column: str):
         return enum_class(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
-        raise DomainError(
-            _("%(value)r is not a valid %(column)s (allowed: %(allowed)s).", value=value, column=column, allowed=allowed)
-        ) from None
+        message = _(
+            "%(value)r is not a valid %(column)s (allowed: %(allowed)s).", value=value, column=column, allowed=allowed
+        )
+        raise DomainError(message) from None
