@@ -74,12 +74,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.agendas.routes import bp as agendas_bp
+    from app.attachments.routes import bp as attachments_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.bodies.routes import bp as bodies_bp
+    from app.invitations.routes import bp as invitations_bp
     from app.meetings.routes import bp as meetings_bp
     from app.main.routes import bp as main_bp
     from app.organisations.routes import bp as organisations_bp
+    from app.polls.routes import bp as polls_bp
+    from app.registrations.routes import bp as registrations_bp
+    from app.series.routes import bp as series_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -87,7 +93,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(bodies_bp, url_prefix="/bodies")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(agendas_bp, url_prefix="/agendas")
+    app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
+    app.register_blueprint(registrations_bp, url_prefix="/registrations")
+    app.register_blueprint(series_bp, url_prefix="/series")
+    app.register_blueprint(invitations_bp, url_prefix="/invitations")
+    app.register_blueprint(polls_bp, url_prefix="/polls")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -190,3 +190,79 @@ def can_register(actor: Actor, meeting: Meeting) -> bool:
 def can_cancel_registration(actor: Actor, meeting: Meeting) -> bool:
     """Everyone who sees the event may withdraw their own registration."""
     return is_logged_in(actor) and can_view_meeting(actor, meeting)
+
+
+# Invitations and answers (app/invitations)
+
+from app.models import Invitation  # noqa: E402 -- kept with the predicates that use it
+
+
+def can_send_invitations(actor: Actor, meeting: Meeting) -> bool:
+    """Whoever manages the meeting sends its invitations."""
+    return can_manage_meeting(actor, meeting)
+
+
+def can_answer_invitation(actor: Actor, invitation: Invitation) -> bool:
+    """Only the invited person answers (on the meeting page; the mailed link carries its own signature)."""
+    return is_logged_in(actor) and invitation.account_id == actor.id
+
+
+def can_view_answers(actor: Actor, meeting: Meeting) -> bool:
+    """Who answered what: the meeting's managers, the body's current members and everyone invited."""
+    if not is_logged_in(actor) or not can_view_meeting(actor, meeting):
+        return False
+    if can_manage_meeting(actor, meeting):
+        return True
+    if meeting.body is not None and body_role(actor, meeting.body) is not None:
+        return True
+    return meeting.id in invited_meeting_ids(actor)
+
+
+# Date polls (app/polls)
+
+from app.models import Poll  # noqa: E402 -- kept with the predicates that use it
+from app.polls.access import invited_poll_ids  # noqa: E402
+
+
+def can_start_polls(actor: Actor) -> bool:
+    """Organisers, and whoever is chair, deputy chair or secretary of some body, may open the new-poll page."""
+    if is_organiser(actor):
+        return True
+    return is_logged_in(actor) and any(role in SCHEDULING_ROLES for role in current_roles(actor).values())
+
+
+def can_create_poll(actor: Actor, body: Body | None) -> bool:
+    """A poll for a body: those who schedule its meetings; a poll without a body (an event): organisers."""
+    if body is None:
+        return is_organiser(actor)
+    return can_schedule_meetings(actor, body)
+
+
+def can_manage_poll(actor: Actor, poll: Poll) -> bool:
+    """Organisers, the poll's creator and the body's chair, deputy chair or secretary close it on a date."""
+    if is_organiser(actor):
+        return True
+    if not is_logged_in(actor):
+        return False
+    if poll.organiser_id is not None and poll.organiser_id == actor.id:
+        return True
+    return poll.body is not None and body_role(actor, poll.body) in SCHEDULING_ROLES
+
+
+def is_poll_invitee(actor: Actor, poll: Poll) -> bool:
+    return is_logged_in(actor) and poll.id in invited_poll_ids(actor)
+
+
+def can_view_poll(actor: Actor, poll: Poll) -> bool:
+    """The poll page: its managers and everyone invited."""
+    return can_manage_poll(actor, poll) or is_poll_invitee(actor, poll)
+
+
+def can_view_poll_results(actor: Actor, poll: Poll) -> bool:
+    """Everyone's answers (and their CSV): the managers and the invitees, as date-poll tools show them."""
+    return can_view_poll(actor, poll)
+
+
+def can_answer_poll(actor: Actor, poll: Poll) -> bool:
+    """Only invitees answer, for themselves (the mailed link carries its own signature)."""
+    return is_poll_invitee(actor, poll)

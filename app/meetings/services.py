@@ -120,8 +120,8 @@ def update_meeting(actor: Account, meeting: Meeting, data: MeetingData) -> None:
         meeting.sequence += 1
         if meeting.series_id is not None:
             meeting.is_exception = True
-    db.session.flush()
-    notify_change(meeting)
+        db.session.flush()
+        notify_change(meeting)
     db.session.commit()
 
 
@@ -141,7 +141,8 @@ def change_status(actor: Account, meeting: Meeting, status: MeetingStatus, reaso
     if meeting.series_id is not None and status is MeetingStatus.CANCELLED:
         meeting.is_exception = True
     db.session.flush()
-    notify_change(meeting)
+    if status is not MeetingStatus.HELD:  # "held" is a record, not news for anyone's calendar
+        notify_change(meeting)
     db.session.commit()
 
 
