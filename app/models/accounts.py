@@ -38,6 +38,8 @@ class Account(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # SHA-256 of the secret in the personal calendar feed URL; None until the person asks for a feed.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Changes whenever the password changes or the account is deactivated, which ends every open session.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
