@@ -45,6 +45,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
 
+    REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "24"))
+    POLL_REMINDER_HOURS = int(os.environ.get("POLL_REMINDER_HOURS", "48"))
+    POLL_RETENTION_DAYS = int(os.environ.get("POLL_RETENTION_DAYS", "90"))
+
     INVITATION_VALID_FOR = timedelta(days=7)
     PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
 

@@ -10,6 +10,7 @@ from app.auth.passwords import hash_password
 from app.extensions import db
 from app.models import Account, GlobalRole, Organisation
 from app.organisations.importer import import_organisations
+from app.polls.demo import seed_polls
 
 DATA_FOLDER = Path(__file__).parent / "data"
 DEMO_PASSWORD = "koop-demo"  # noqa: S105 - the published demo login, loaded only in development
@@ -44,6 +45,7 @@ def seed_demo() -> None:
     db.session.commit()
     seed_bodies()
     seed_meetings()
+    seed_polls()
 
 
 # Further demo people: (email, name, organisation name or short name).

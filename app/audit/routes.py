@@ -8,7 +8,6 @@ from flask_login import current_user
 from app import permissions
 from app.audit import services
 from app.audit.services import OBJECT_TYPES
-from app.bodies.services import account_choices
 from app.guards import require
 from app.queries import paginate
 
@@ -31,5 +30,5 @@ def index():
         object_id=object_id,
         actor_id=actor_id,
         object_types=list(OBJECT_TYPES.values()),
-        people=account_choices(),
+        people=services.actor_choices(),
     )

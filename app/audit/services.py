@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -82,6 +82,17 @@ def record(actor: Account | None, action: str, obj: Any, before: Snapshot | None
             changes=changes,
         )
     )
+
+
+def actor_choices() -> list[tuple[int, str]]:
+    """Everyone who has made a recorded change, deactivated accounts included, for the log's person filter."""
+    actors = select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None)).distinct()
+    rows = db.session.execute(
+        select(Account.id, Account.display_name, Account.email)
+        .where(Account.id.in_(actors))
+        .order_by(func.lower(Account.display_name), Account.id)
+    )
+    return [(row.id, f"{row.display_name} <{row.email}>") for row in rows]
 
 
 def entries_query(object_type: str | None = None, object_id: int | None = None, actor_id: int | None = None) -> Select:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,17 +119,29 @@ def get_account(account_id: int | None) -> Account:
     return account
 
 
+# The shape every short code has (the body form checks it); anything else cannot name a body.
+CODE_SHAPE = re.compile(r"[A-Z0-9]{2,12}")
+
+
 def get_body(code: str) -> Body | None:
-    return db.session.scalars(select(Body).where(Body.code == code.upper())).one_or_none()
+    """The body with this short code, in any case; None for a code no body can have."""
+    code = code.upper()
+    if not CODE_SHAPE.fullmatch(code):
+        return None  # without asking the database, which may refuse the text (PostgreSQL and NUL bytes)
+    return db.session.scalars(select(Body).where(Body.code == code)).one_or_none()
 
 
 def body_choices(exclude: Body | None = None) -> list[tuple[int, str]]:
-    """Bodies a body may report to: neither itself nor one of its descendants, and not dissolved."""
+    """Bodies a body may report to: neither itself nor one of its descendants, and not dissolved.
+
+    The body's current parent stays on offer even when dissolved, so that saving the body does not force a move.
+    """
     excluded = _descendant_ids(exclude) if exclude is not None else set()
     day = today()
+    current_parent = exclude.parent_id if exclude is not None and exclude.parent_id is not None else -1
     rows = db.session.execute(
         select(Body.id, Body.name, Body.code)
-        .where(or_(Body.dissolved_on.is_(None), Body.dissolved_on > day))
+        .where(or_(Body.dissolved_on.is_(None), Body.dissolved_on > day, Body.id == current_parent))
         .order_by(Body.name)
     )
     return [(row.id, f"{row.name} ({row.code})") for row in rows if row.id not in excluded]
@@ -289,7 +302,8 @@ def _check_body(body: Body | None, data: BodyData) -> None:
     if data.parent is not None:
         if body is not None and data.parent.id in _descendant_ids(body):
             raise DomainError(_("A body cannot report to itself or to one of the bodies below it."), field="parent_id")
-        if data.parent.is_dissolved(today()):
+        moves = body is None or data.parent.id != body.parent_id
+        if moves and data.parent.is_dissolved(today()):
             raise DomainError(_("A dissolved body cannot take new bodies under it."), field="parent_id")
     if data.founded_on and data.dissolved_on and data.dissolved_on < data.founded_on:
         raise DomainError(_("A body cannot be dissolved before it was founded."), field="dissolved_on")
@@ -407,6 +421,19 @@ def end_membership(actor: Account, membership: Membership, end_on: date) -> None
         raise DomainError(_("A membership cannot end before it starts."), field="end_on")
     if membership.end_on is not None and membership.end_on <= today():
         raise ConflictError(_("This membership has ended already."))
+    # A later end than planned must not run into the person's next membership or the next chair's term.
+    extended = MembershipData(
+        account=membership.account,
+        role=membership.role,
+        organisation=membership.organisation,
+        voting=membership.voting,
+        start_on=membership.start_on,
+        end_on=end_on,
+    )
+    try:
+        _check_membership(membership.body, extended, membership)
+    except DomainError as error:
+        raise DomainError(error.message, field="end_on") from None
     before = audit.snapshot(membership)
     membership.end_on = end_on
     audit.record(actor, "end", membership, before, summary=membership.account.display_name)

@@ -15,6 +15,8 @@ from app.bodies.access import current_roles
 from app.clock import today
 from app.errors import ConflictError, DomainError
 from app.extensions import db
+from app import permissions
+from app.invitations import services as invitations
 from app.invitations.services import notify_change
 from app.meetings.times import all_day_bounds, local_to_utc, zone
 from app.models import (
@@ -222,4 +224,8 @@ def meeting_page(meeting: Meeting, actor) -> dict:
     items = list(
         db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position))
     )
-    return {"agenda": items}
+    return {
+        "agenda": items,
+        "my_invitation": invitations.my_invitation(meeting, actor),
+        "answers": invitations.answers_for(meeting) if permissions.can_view_answers(actor, meeting) else [],
+    }
