@@ -24,6 +24,7 @@ from app.models import (
     OrganisationLevel,
     PollChoice,
     PollStatus,
+    QuorumRule,
     RegistrationStatus,
     SeriesFrequency,
     Visibility,
@@ -52,6 +53,12 @@ LABELS: dict[type[enum.Enum], dict[str, object]] = {
         "other": _l("Other body"),
     },
     BodyLevel: {"state": _l("State level"), "municipal": _l("Municipal level"), "joint": _l("Joint")},
+    QuorumRule: {
+        "more_than_half": _l("More than half of the voting members"),
+        "at_least_half": _l("At least half of the voting members"),
+        "at_least_two_thirds": _l("At least two thirds of the voting members"),
+        "at_least_three_quarters": _l("At least three quarters of the voting members"),
+    },
     Visibility: {"public": _l("Public"), "internal": _l("Internal"), "confidential": _l("Confidential")},
     MeetingKind: {
         "meeting": _l("Meeting"),
@@ -71,7 +78,12 @@ LABELS: dict[type[enum.Enum], dict[str, object]] = {
         "monthly_day": _l("Monthly on a day of the month"),
     },
     RegistrationStatus: {"registered": _l("Registered"), "waiting": _l("Waiting list"), "cancelled": _l("Cancelled")},
-    Answer: {"open": _l("No answer yet"), "accepted": _l("Accepted"), "tentative": _l("Tentative"), "declined": _l("Declined")},
+    Answer: {
+        "open": _l("No answer yet"),
+        "accepted": _l("Accepted"),
+        "tentative": _l("Tentative"),
+        "declined": _l("Declined"),
+    },
     PollStatus: {"open": _l("Open"), "closed": _l("Closed")},
     PollChoice: {"yes": _l("Yes"), "if_need_be": _l("If need be"), "no": _l("No")},
     MembershipRole: {
@@ -169,7 +181,6 @@ def meeting_when(meeting) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    from app.bodies.forms import QUORUM_LABELS
     from app.markdown import render_markdown
 
     @app.template_filter("datetime")
@@ -189,6 +200,5 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["audit_action"] = lambda action: str(AUDIT_ACTIONS.get(action, action))
     app.jinja_env.globals["audit_object"] = lambda object_type: str(AUDIT_OBJECTS.get(object_type, object_type))
-    app.jinja_env.globals["quorum_labels"] = QUORUM_LABELS
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])

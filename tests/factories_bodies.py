@@ -73,8 +73,7 @@ def data_of(body: Body, **overrides: Any) -> BodyData:
         "mandate": body.mandate,
         "visibility": body.visibility,
         "parity_required": body.parity_required,
-        "quorum_percent": body.quorum_percent,
-        "quorum_more_than": body.quorum_more_than,
+        "quorum_rule": body.quorum_rule,
         "founded_on": body.founded_on,
         "dissolved_on": body.dissolved_on,
     }

@@ -9,7 +9,7 @@ import pytest
 
 from app.bodies.services import get_body
 from app.clock import today
-from app.models import AuditEntry, Body, BodyKind, BodyLevel, MembershipRole, Visibility
+from app.models import AuditEntry, Body, BodyKind, BodyLevel, MembershipRole, QuorumRule, Visibility
 from tests.factories import AccountFactory, AdminFactory, OrganiserFactory
 from tests.factories_bodies import BodyFactory, MembershipFactory, count_rows, html, log_in
 
@@ -31,7 +31,7 @@ def _form(**overrides) -> dict:
         "visibility": "internal",
         "mandate": "",
         "parity_required": "",
-        "quorum": "more_than_half",
+        "quorum_rule": "more_than_half",
         "founded_on": "",
         "dissolved_on": "",
     }
@@ -227,7 +227,9 @@ def test_create_a_body(client, organiser):
     assert f'<option selected value="{council.id}">' in html(client.get(f"/bodies/create?parent={council.id}"))
     response = client.post(
         "/bodies/create",
-        data=_form(parent_id=council.id, parity_required="y", quorum="at_least_two_thirds", founded_on="2024-02-01"),
+        data=_form(
+            parent_id=council.id, parity_required="y", quorum_rule="at_least_two_thirds", founded_on="2024-02-01"
+        ),
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/bodies/AGREG")
@@ -236,7 +238,7 @@ def test_create_a_body(client, organiser):
     assert "At least two thirds of the voting members" in page
     created = get_body("AGREG")
     assert created.parent_id == council.id and created.parity_required
-    assert (created.quorum_percent, created.quorum_more_than) == (67, False)
+    assert created.quorum_rule is QuorumRule.AT_LEAST_TWO_THIRDS
 
 
 @pytest.mark.parametrize("kind", ["admin", "organiser"])
@@ -270,7 +272,7 @@ def test_others_may_not_create(client, app):
         ({"kind": "emperor"}, "kind"),
         ({"level": "galactic"}, "level"),
         ({"visibility": "secret"}, "visibility"),
-        ({"quorum": "everyone"}, "quorum"),
+        ({"quorum_rule": "everyone"}, "quorum_rule"),
         ({"parent_id": 999999}, "parent_id"),
         ({"founded_on": "2024-02-02", "dissolved_on": "2024-02-01"}, "dissolved_on"),
         ({"founded_on": "gestern"}, "founded_on"),

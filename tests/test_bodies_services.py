@@ -7,10 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from app.bodies import services
-from app.bodies.forms import QUORUM_RULES
 from app.clock import today
 from app.errors import ConflictError, DomainError
-from app.models import Body, BodyKind, BodyLevel, MembershipRole, Visibility
+from app.models import Body, BodyKind, BodyLevel, MembershipRole, QuorumRule, Visibility
 from tests.factories import AccountFactory, OrganiserFactory
 from tests.factories_bodies import BodyFactory, MembershipFactory, body_data, count_rows, data_of
 
@@ -33,8 +32,7 @@ def test_create_body_stores_every_field(organiser):
             mandate="**Registers**\n",
             visibility=Visibility.CONFIDENTIAL,
             parity_required=True,
-            quorum_percent=67,
-            quorum_more_than=False,
+            quorum_rule=QuorumRule.AT_LEAST_TWO_THIRDS,
             founded_on=date(2021, 5, 1),
         ),
     )
@@ -48,7 +46,7 @@ def test_create_body_stores_every_field(organiser):
     assert body.parent is parent and parent.children == [body]
     assert body.mandate == "**Registers**"
     assert body.visibility is Visibility.CONFIDENTIAL and body.parity_required
-    assert (body.quorum_percent, body.quorum_more_than, body.founded_on) == (67, False, date(2021, 5, 1))
+    assert (body.quorum_rule, body.founded_on) == (QuorumRule.AT_LEAST_TWO_THIRDS, date(2021, 5, 1))
     assert services.get_body("agreg") is body
 
 
@@ -183,14 +181,13 @@ def test_my_memberships_lists_only_current_ones(app):
 
 MORE_THAN_HALF = [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (15, 8), (16, 9), (17, 9)]
 AT_LEAST_HALF = [(1, 1), (2, 1), (4, 2), (5, 3), (16, 8), (17, 9)]
-# Two thirds of n, rounded up; the multiples of three are where a stored 67 % goes wrong.
+# Two thirds of n, rounded up; the multiples of three are where a whole percentage (67 %) would go wrong.
 AT_LEAST_TWO_THIRDS = [(1, 1), (2, 2), (4, 3), (5, 4), (7, 5), (10, 7), (16, 11), (100, 67)]
 AT_LEAST_TWO_THIRDS_MULTIPLES_OF_THREE = [(3, 2), (6, 4), (9, 6), (15, 10), (150, 100)]
 
 
 def _quorum(rule: str, voting_members: int) -> int:
-    percent, more_than = QUORUM_RULES[rule]
-    return Body(quorum_percent=percent, quorum_more_than=more_than).quorum_needed(voting_members)
+    return Body(quorum_rule=QuorumRule(rule)).quorum_needed(voting_members)
 
 
 @pytest.mark.parametrize(("members", "needed"), MORE_THAN_HALF)
@@ -208,11 +205,6 @@ def test_quorum_at_least_two_thirds(members, needed):
     assert _quorum("at_least_two_thirds", members) == needed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Body.quorum_needed works on a whole percent: 67 % of 3 rounds up to 3, but two thirds of 3 is 2. "
-    "Needs an exact share in app/models/bodies.py (see the report).",
-)
 @pytest.mark.parametrize(("members", "needed"), AT_LEAST_TWO_THIRDS_MULTIPLES_OF_THREE)
 def test_quorum_at_least_two_thirds_of_a_multiple_of_three(members, needed):
     assert _quorum("at_least_two_thirds", members) == needed
@@ -220,14 +212,8 @@ def test_quorum_at_least_two_thirds_of_a_multiple_of_three(members, needed):
 
 def test_the_default_quorum_is_more_than_half(organiser):
     body = services.create_body(organiser, body_data())
-    assert (body.quorum_percent, body.quorum_more_than) == (50, True)
+    assert body.quorum_rule is QuorumRule.MORE_THAN_HALF
     assert body.quorum_needed(16) == 9
-
-
-def test_a_quorum_outside_one_to_a_hundred_percent_is_refused(organiser):
-    with pytest.raises(DomainError) as caught:
-        services.create_body(organiser, body_data(quorum_percent=0))
-    assert caught.value.field == "quorum"
 
 
 def test_a_body_under_a_dissolved_parent_stays_editable(organiser):

@@ -3,32 +3,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.i18n import choices
-from app.models import BodyKind, BodyLevel, MembershipRole, Visibility
+from app.models import BodyKind, BodyLevel, MembershipRole, QuorumRule, Visibility
 
 NO_PARENT = 0
 PERSONS_ORGANISATION = 0
-
-# Quorum rules offered in the form: key -> (percent, "more than" rather than "at least").
-QUORUM_RULES: dict[str, tuple[int, bool]] = {
-    "more_than_half": (50, True),
-    "at_least_half": (50, False),
-    "at_least_two_thirds": (67, False),
-    "at_least_three_quarters": (75, False),
-}
-QUORUM_LABELS = {
-    "more_than_half": _l("More than half of the voting members"),
-    "at_least_half": _l("At least half of the voting members"),
-    "at_least_two_thirds": _l("At least two thirds of the voting members"),
-    "at_least_three_quarters": _l("At least three quarters of the voting members"),
-}
-
-
-def quorum_key(percent: int, more_than: bool) -> str:
-    return next((key for key, rule in QUORUM_RULES.items() if rule == (percent, more_than)), "more_than_half")
 
 
 class BodyForm(FlaskForm):
@@ -57,11 +38,7 @@ class BodyForm(FlaskForm):
         _l("Mandate"), description=_l("Markdown: **bold**, lists with -, links."), validators=[Length(max=20000)]
     )
     parity_required = BooleanField(_l("Equal seats for state and municipalities (parity) required"))
-    quorum = SelectField(
-        _l("Quorum"),
-        choices=[SelectChoice(key, label) for key, label in QUORUM_LABELS.items()],  # type: ignore[arg-type]
-        default="more_than_half",
-    )
+    quorum_rule = SelectField(_l("Quorum"), choices=choices(QuorumRule), default=QuorumRule.MORE_THAN_HALF.value)
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
     dissolved_on = DateField(
         _l("Dissolved on"),

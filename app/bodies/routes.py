@@ -12,11 +12,9 @@ from app.bodies import services
 from app.bodies.forms import (
     NO_PARENT,
     PERSONS_ORGANISATION,
-    QUORUM_RULES,
     BodyForm,
     EndMembershipForm,
     MembershipForm,
-    quorum_key,
 )
 from app.clock import today
 from app.errors import DomainError
@@ -25,7 +23,7 @@ from app.forms import attach_error, id_choices
 from app.guards import require
 from app.loaders import load_body
 from app.meetings.services import body_meetings_query, upcoming_meetings
-from app.models import Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
+from app.models import Body, BodyKind, BodyLevel, Membership, MembershipRole, QuorumRule, Visibility
 from app.organisations.services import get_organisation, organisation_choices
 from app.queries import paginate
 
@@ -76,7 +74,6 @@ def detail(body_code: str):
         children=services.visible_children(current_user, body),
         parent=parent,
         dissolved=body.is_dissolved(today()),
-        quorum_rule=quorum_key(body.quorum_percent, body.quorum_more_than),
         upcoming=upcoming_meetings(body_meetings_query(body, upcoming=True)),
     )
 
@@ -104,12 +101,11 @@ def _body_form(body: Body | None) -> BodyForm:
         form.kind.data = body.kind.value
         form.level.data = body.level.value
         form.visibility.data = body.visibility.value
-        form.quorum.data = quorum_key(body.quorum_percent, body.quorum_more_than)
+        form.quorum_rule.data = body.quorum_rule.value
     return form
 
 
 def _body_data(form: BodyForm) -> services.BodyData:
-    percent, more_than = QUORUM_RULES[form.quorum.data]
     return services.BodyData(
         name=form.name.data,
         code=form.code.data,
@@ -119,8 +115,7 @@ def _body_data(form: BodyForm) -> services.BodyData:
         mandate=form.mandate.data or "",
         visibility=Visibility(form.visibility.data),
         parity_required=form.parity_required.data,
-        quorum_percent=percent,
-        quorum_more_than=more_than,
+        quorum_rule=QuorumRule(form.quorum_rule.data),
         founded_on=form.founded_on.data,
         dissolved_on=form.dissolved_on.data,
     )

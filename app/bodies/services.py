@@ -28,6 +28,7 @@ from app.models import (
     MembershipRole,
     Organisation,
     OrganisationLevel,
+    QuorumRule,
     Visibility,
 )
 
@@ -44,8 +45,7 @@ class BodyData:
     mandate: str
     visibility: Visibility
     parity_required: bool
-    quorum_percent: int = 50
-    quorum_more_than: bool = True
+    quorum_rule: QuorumRule = QuorumRule.MORE_THAN_HALF
     founded_on: date | None = None
     dissolved_on: date | None = None
 
@@ -307,8 +307,6 @@ def _check_body(body: Body | None, data: BodyData) -> None:
             raise DomainError(_("A dissolved body cannot take new bodies under it."), field="parent_id")
     if data.founded_on and data.dissolved_on and data.dissolved_on < data.founded_on:
         raise DomainError(_("A body cannot be dissolved before it was founded."), field="dissolved_on")
-    if not 1 <= data.quorum_percent <= 100:
-        raise DomainError(_("The quorum must be a share between 1 and 100 percent."), field="quorum")
 
 
 def _apply(body: Body, data: BodyData) -> None:
@@ -320,8 +318,7 @@ def _apply(body: Body, data: BodyData) -> None:
     body.mandate = data.mandate.strip()
     body.visibility = data.visibility
     body.parity_required = data.parity_required
-    body.quorum_percent = data.quorum_percent
-    body.quorum_more_than = data.quorum_more_than
+    body.quorum_rule = data.quorum_rule
     body.founded_on = data.founded_on
     body.dissolved_on = data.dissolved_on
 

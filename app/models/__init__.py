@@ -2,7 +2,17 @@
 
 from app.models.accounts import Account, AccountToken, GlobalRole, TokenPurpose
 from app.models.audit import AuditEntry
-from app.models.bodies import ROLE_ORDER, Body, BodyKind, BodyLevel, Membership, MembershipRole, Visibility
+from app.models.bodies import (
+    QUORUM_SHARES,
+    ROLE_ORDER,
+    Body,
+    BodyKind,
+    BodyLevel,
+    Membership,
+    MembershipRole,
+    QuorumRule,
+    Visibility,
+)
 from app.models.meetings import (
     AgendaItem,
     Answer,
@@ -21,7 +31,9 @@ from app.models.polls import Poll, PollAnswer, PollChoice, PollInvitee, PollSlot
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "QUORUM_SHARES",
     "ROLE_ORDER",
+    "QuorumRule",
     "Account",
     "AccountToken",
     "AgendaItem",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import math
 from datetime import date, datetime
+from fractions import Fraction
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,6 +44,23 @@ class MembershipRole(enum.StrEnum):
     GUEST = "guest"
 
 
+class QuorumRule(enum.StrEnum):
+    """How many voting members must be present: a share of all voting members, "more than" or "at least"."""
+
+    MORE_THAN_HALF = "more_than_half"
+    AT_LEAST_HALF = "at_least_half"
+    AT_LEAST_TWO_THIRDS = "at_least_two_thirds"
+    AT_LEAST_THREE_QUARTERS = "at_least_three_quarters"
+
+
+# Exact shares: two thirds of 3 members is 2, which no whole percentage gives.
+QUORUM_SHARES: dict[QuorumRule, tuple[Fraction, bool]] = {
+    QuorumRule.MORE_THAN_HALF: (Fraction(1, 2), True),
+    QuorumRule.AT_LEAST_HALF: (Fraction(1, 2), False),
+    QuorumRule.AT_LEAST_TWO_THIRDS: (Fraction(2, 3), False),
+    QuorumRule.AT_LEAST_THREE_QUARTERS: (Fraction(3, 4), False),
+}
+
 # The order in which a roster lists the roles.
 ROLE_ORDER = tuple(MembershipRole)
 
@@ -49,7 +68,6 @@ ROLE_ORDER = tuple(MembershipRole)
 class Body(db.Model):
     __tablename__ = "bodies"
     __table_args__ = (
-        CheckConstraint("quorum_percent BETWEEN 1 AND 100", name="quorum_percent_range"),
         CheckConstraint(
             "dissolved_on IS NULL OR founded_on IS NULL OR dissolved_on >= founded_on", name="dissolved_after_founded"
         ),
@@ -64,9 +82,9 @@ class Body(db.Model):
     mandate: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility, "visibility"), index=True)
     parity_required: Mapped[bool] = mapped_column(default=False)
-    # Quorum: more than (or at least) this share of the voting members must be present.
-    quorum_percent: Mapped[int] = mapped_column(default=50)
-    quorum_more_than: Mapped[bool] = mapped_column(default=True)
+    quorum_rule: Mapped[QuorumRule] = mapped_column(
+        enum_column(QuorumRule, "quorum_rule"), default=QuorumRule.MORE_THAN_HALF
+    )
     founded_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)
     # Notice period (Ladungsfrist) for invitations, and the agenda every new meeting starts with (one item a line).
@@ -86,10 +104,11 @@ class Body(db.Model):
 
     def quorum_needed(self, voting_members: int) -> int:
         """The smallest number of voting members present that makes a quorum."""
-        share = voting_members * self.quorum_percent
-        if self.quorum_more_than:
-            return share // 100 + 1
-        return -(-share // 100)  # ceiling
+        share, more_than = QUORUM_SHARES[self.quorum_rule]
+        needed = voting_members * share
+        if more_than:
+            return math.floor(needed) + 1
+        return math.ceil(needed)
 
 
 class Membership(db.Model):
