@@ -9,20 +9,27 @@ from app.auth.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[InputRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1000)])
+    email = EmailField(
+        _l("Email address"), validators=[InputRequired(), Length(max=254)], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(), Length(max=1000)], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
 class RequestResetForm(FlaskForm):
     email = EmailField(
-        _l("Email address"), validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)]
+        _l("Email address"),
+        validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
+        render_kw={"autocomplete": "email"},
     )
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
+        render_kw={"autocomplete": "new-password"},
         description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
         validators=[
             InputRequired(),
@@ -36,5 +43,6 @@ class SetPasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
+        render_kw={"autocomplete": "new-password"},
         validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
