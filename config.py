@@ -45,6 +45,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
 
+    ATTACHMENT_FOLDER = os.environ.get("ATTACHMENT_FOLDER")  # default: instance/attachments
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "24"))
     POLL_REMINDER_HOURS = int(os.environ.get("POLL_REMINDER_HOURS", "48"))
     POLL_RETENTION_DAYS = int(os.environ.get("POLL_RETENTION_DAYS", "90"))
