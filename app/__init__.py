@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.bodies.routes import bp as bodies_bp
+    from app.calendars.routes import bp as calendars_bp
     from app.invitations.routes import bp as invitations_bp
     from app.meetings.routes import bp as meetings_bp
     from app.main.routes import bp as main_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(series_bp, url_prefix="/series")
     app.register_blueprint(invitations_bp, url_prefix="/invitations")
     app.register_blueprint(polls_bp, url_prefix="/polls")
+    app.register_blueprint(calendars_bp)  # no prefix: it declares the stable feed paths in full
 
 
 def register_template_helpers(app: Flask) -> None:

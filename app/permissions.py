@@ -266,3 +266,28 @@ def can_view_poll_results(actor: Actor, poll: Poll) -> bool:
 def can_answer_poll(actor: Actor, poll: Poll) -> bool:
     """Only invitees answer, for themselves (the mailed link carries its own signature)."""
     return is_poll_invitee(actor, poll)
+
+
+# Calendars (app/calendars)
+
+
+def can_have_personal_feed(actor: Actor) -> bool:
+    """Every active account may have a secret personal feed URL (and make a new one, or drop it)."""
+    return is_logged_in(actor)
+
+
+def can_view_body_feed(actor: Actor, body: Body) -> bool:
+    """A body's own feed is public and needs no login, so only public bodies have one; members of the others
+    subscribe to their personal feed, narrowed to the body if they like."""
+    return body.visibility is Visibility.PUBLIC
+
+
+def can_filter_personal_feed(actor: Actor, body: Body) -> bool:
+    """`?body=` narrows a personal feed to one of the person's current bodies, checked on every request."""
+    return body_role(actor, body) is not None
+
+
+def can_view_whole_series(actor: Actor, meeting: Meeting) -> bool:
+    """A series download holds every occurrence: for those who see its body (an invited guest of a confidential
+    body gets only the meetings they are invited to)."""
+    return meeting.series_id is not None and meeting.body is not None and can_view_body(actor, meeting.body)

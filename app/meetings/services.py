@@ -10,18 +10,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.agendas.services import seed_standard_agenda
+from app import permissions
+from app.agendas.services import numbered_agenda, seed_standard_agenda
 from app.bodies.access import current_roles
 from app.clock import today
 from app.errors import ConflictError, DomainError
 from app.extensions import db
-from app import permissions
 from app.invitations import services as invitations
 from app.invitations.services import notify_change
 from app.meetings.times import all_day_bounds, local_to_utc, zone
 from app.models import (
     Account,
-    AgendaItem,
     Body,
     Invitation,
     Meeting,
@@ -221,11 +220,8 @@ def bodies_by_ids(body_ids: list[int]) -> list[Body]:
 
 def meeting_page(meeting: Meeting, actor) -> dict:
     """Everything the meeting page shows besides the meeting itself, loaded with a fixed number of queries."""
-    items = list(
-        db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position))
-    )
     return {
-        "agenda": items,
+        "agenda_items": numbered_agenda(meeting, actor),
         "my_invitation": invitations.my_invitation(meeting, actor),
         "answers": invitations.answers_for(meeting) if permissions.can_view_answers(actor, meeting) else [],
     }
