@@ -297,7 +297,58 @@ def seed_meetings() -> None:
             meetings.change_status(secretary, meeting, MeetingStatus.HELD)
         return meeting
 
+    seed_series()
+
     council_meeting(date(2019, 2, 12), 1, MeetingStatus.HELD)
     council_meeting(today() - timedelta(days=60), 23, MeetingStatus.HELD)
     council_meeting(today() + timedelta(days=14), 24, MeetingStatus.CONFIRMED)
     council_meeting(today() + timedelta(days=90), 25, MeetingStatus.PLANNED)
+
+
+def seed_series() -> None:
+    """A fortnightly series of the AG Basisdienste with one moved and one cancelled occurrence."""
+    from datetime import time, timedelta
+
+    from app.bodies import services as bodies
+    from app.clock import today
+    from app.meetings import services as meetings
+    from app.meetings.times import utc_to_local
+    from app.models import MeetingStatus, SeriesFrequency
+    from app.series import services as series
+
+    basics = bodies.get_body("AGBASIS")
+    chair = db.session.scalars(select(Account).where(Account.email == "stk@koop.example")).one()
+    first = today() - timedelta(days=today().weekday()) + timedelta(days=8)  # a Tuesday soon
+    created = series.create_series(
+        chair,
+        basics,
+        series.SeriesData(
+            title="Arbeitstreffen AG Basisdienste",
+            frequency=SeriesFrequency.WEEKLY,
+            first_day=first,
+            start_time=time(10, 0),
+            end_time=time(11, 30),
+            interval=2,
+            weekdays=["TU"],
+            occurrence_count=12,
+            location="eGo-Saar, Saarbrücken",
+            online_url="https://video.koop.example/agbasis",
+        ),
+    )
+    moved, cancelled = created.occurrences[2], created.occurrences[4]
+    local = utc_to_local(moved.starts_at, moved.timezone)
+    meetings.update_meeting(
+        chair,
+        moved,
+        meetings.MeetingData(
+            kind=moved.kind,
+            title=moved.title,
+            start_day=local.date() + timedelta(days=1),
+            start_time=time(14, 0),
+            end_day=None,
+            end_time=time(15, 30),
+            location=moved.location,
+            online_url=moved.online_url,
+        ),
+    )
+    meetings.change_status(chair, cancelled, MeetingStatus.CANCELLED, "Feiertag")
