@@ -146,6 +146,15 @@ def test_secretary_schedules_through_the_form(client, body, secretary):
     assert "Europe/Berlin" in html(page)
 
 
+def test_the_edit_form_of_a_body_meeting_shows_its_local_times(client, body, secretary):
+    meeting = services.schedule_meeting(secretary, body, meeting_data(start_day=date(2027, 7, 6)))
+    log_in(client, secretary)
+    page = client.get(f"/meetings/{meeting.id}/edit")
+    assert page.status_code == 200
+    assert 'value="10:00"' in html(page) and 'value="2027-07-06"' in html(page)
+    assert 'name="linked_bodies"' not in html(page)
+
+
 def test_dst_gap_gets_a_message_at_the_field(client, body, secretary):
     log_in(client, secretary)
     response = client.post(

@@ -94,7 +94,7 @@ def _form(body: Body | None, meeting: Meeting | None) -> MeetingForm:
             form.start_time.data = local_start.time()
             form.end_time.data = local_end.time()
             form.end_day.data = local_end.date() if local_end.date() != local_start.date() else None
-        if hasattr(form, "linked_bodies"):
+        if form.linked_bodies is not None:  # removed (None) for meetings of a body
             form.linked_bodies.data = [b.id for b in meeting.linked_bodies]
     elif request.method == "GET" and body is None:
         form.kind.data = MeetingKind.KICKOFF.value
