@@ -39,6 +39,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MAIL_OUTBOX": str(tmp_path / "outbox"),
             "WTF_CSRF_ENABLED": False,
+            # Tests read English texts unless they choose German: the product's default stays German
+            # (tests/test_translations.py and test_config check that).
+            "BABEL_DEFAULT_LOCALE": "en",
         },
     )
     with app.app_context():

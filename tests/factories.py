@@ -45,7 +45,7 @@ class AccountFactory(BaseFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     role = GlobalRole.NONE
     password_hash = _PASSWORD_HASH
-    locale = "de"
+    locale = "en"  # English texts in assertions; tests of German choose "de"
 
 
 class AdminFactory(AccountFactory):

@@ -51,7 +51,7 @@ def meetings_of(series: MeetingSeries) -> list[Meeting]:
 def notified(monkeypatch) -> list[int]:
     """The meetings whose invited people would be mailed an update (the mails are another module's business)."""
     calls: list[int] = []
-    monkeypatch.setattr(services, "notify_change", lambda meeting: calls.append(meeting.id))
+    monkeypatch.setattr(services, "tell_everyone_concerned", lambda meeting: calls.append(meeting.id))
     return calls
 
 
@@ -325,7 +325,9 @@ def test_this_and_following_splits_the_series_and_leaves_exceptions_alone(app, n
     ))
 
     assert target.id != series.id and target.uid != series.uid
-    assert (series.until_on, series.occurrence_count, series.sequence) == (date(2031, 1, 26), None, 1)
+    # The old series' SEQUENCE: 1 for the split plus those of the moved and the cancelled occurrence that left
+    # it, so the master VEVENT's SEQUENCE (series' plus occurrences') never goes down.
+    assert (series.until_on, series.occurrence_count, series.sequence) == (date(2031, 1, 26), None, 3)
     assert (target.first_day, target.start_time, target.duration_minutes) == (date(2031, 1, 27), "14:00", 120)
     assert (target.occurrence_count, target.until_on, target.frequency, target.weekdays) == (
         7, None, SeriesFrequency.WEEKLY, "MO",
@@ -348,7 +350,8 @@ def test_this_and_following_splits_the_series_and_leaves_exceptions_alone(app, n
     assert utc_to_local(moved.original_start, "Europe/Berlin").replace(tzinfo=None) == datetime(2031, 2, 10, 14)
     assert cancelled.status is MeetingStatus.CANCELLED and cancelled.is_exception
     assert sorted(notified) == [m.id for m in meetings[3:]]  # changed, or moved to the new series
-    assert [m.sequence + target.sequence for m in meetings[3:]] == [2, 2, 2, 2, 2, 2, 2]
+    # each occurrence: its own 1 plus the new series' 3 (started at the old series' SEQUENCE, see above)
+    assert [m.sequence + target.sequence for m in meetings[3:]] == [4, 4, 4, 4, 4, 4, 4]
     assert_consistent(series)
     assert_consistent(target)
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Event, vCalAddress, vText
 
 from app.calendars.timezones import vtimezone
-from app.models import AgendaItem, Answer, Invitation, Meeting, MeetingStatus
+from app.models import AgendaItem, Answer, Invitation, Meeting, MeetingSeries, MeetingStatus
 
 PRODID = "-//Koop//Koop//DE"
 
@@ -56,6 +56,8 @@ WORDS = {
         "online": "Online",
         "page": "Sitzungsseite",
         "reason": "Grund der Absage",
+        "series_page": "Seite der Sitzungsreihe",
+        "my_meetings": "Meine Sitzungen",
     },
     "en": {
         "cancelled": "Cancelled: ",
@@ -64,6 +66,8 @@ WORDS = {
         "online": "Online",
         "page": "Meeting page",
         "reason": "Reason for the cancellation",
+        "series_page": "Series page",
+        "my_meetings": "My meetings",
     },
 }
 
@@ -91,6 +95,10 @@ class CalendarSettings:
         """The meeting page, absolute: the same link in mails, downloads and feeds."""
         return f"{self.base_url}/meetings/{meeting.id}"
 
+    def series_url(self, series: MeetingSeries) -> str:
+        """The series page, absolute: the link of a series' master VEVENT."""
+        return f"{self.base_url}/series/{series.id}"
+
 
 @dataclass(frozen=True)
 class Attendee:
@@ -111,10 +119,19 @@ class Attendee:
 
 
 def event_identity(meeting: Meeting) -> tuple[str, datetime | date | None]:
-    """UID and RECURRENCE-ID: a series occurrence is its series' UID at its original slot."""
+    """UID and RECURRENCE-ID: a series occurrence is its series' UID at its original slot.
+
+    The RECURRENCE-ID is written like the series master's DTSTART (RFC 5545 wants the same value type): a
+    local time in the series' zone, even when the occurrence itself was moved to another zone or made all-day.
+    """
     if meeting.series_id is not None and meeting.original_start is not None and meeting.series is not None:
-        return meeting.series.uid, _slot(meeting, meeting.original_start)
+        return meeting.series.uid, series_slot(meeting.series, meeting.original_start, meeting.timezone)
     return meeting.uid, None
+
+
+def series_slot(series: MeetingSeries, instant: datetime, fallback_zone: str = "Europe/Berlin") -> datetime:
+    """A slot of a series as its DTSTART, EXDATE and RECURRENCE-ID write it: local time with the series' TZID."""
+    return instant.astimezone(ZoneInfo(series.timezone or fallback_zone))
 
 
 def sequence_of(meeting: Meeting) -> int:
@@ -126,12 +143,6 @@ def sequence_of(meeting: Meeting) -> int:
 
 def _local(meeting: Meeting, instant: datetime) -> datetime:
     return instant.astimezone(ZoneInfo(meeting.timezone))
-
-
-def _slot(meeting: Meeting, instant: datetime) -> datetime | date:
-    """A start as DTSTART writes it: local time with TZID, or a date for all-day meetings."""
-    local = _local(meeting, instant)
-    return local.date() if meeting.all_day else local
 
 
 def start_and_end(meeting: Meeting) -> tuple[datetime | date, datetime | date]:
@@ -176,6 +187,19 @@ def location_text(meeting: Meeting, language: str = "de") -> str:
 
 def description_text(meeting: Meeting, settings: CalendarSettings, language: str, include_non_public: bool) -> str:
     """Description, reason of a cancellation, the agenda as numbered lines, the online link and the page."""
+    blocks = description_blocks(meeting, language, include_non_public)
+    said = words(language)
+    links = []
+    if meeting.online_url.strip():
+        links.append(f"{said['online']}: {meeting.online_url.strip()}")
+    links.append(f"{said['page']}: {settings.meeting_url(meeting)}")
+    blocks.append("\n".join(links))
+    return "\n\n".join(blocks)
+
+
+def description_blocks(meeting: Meeting, language: str, include_non_public: bool) -> list[str]:
+    """The parts of the description that belong to the meeting itself: its text, a cancellation's reason, the
+    agenda. Two occurrences of a series with equal blocks need no override VEVENT of their own."""
     said = words(language)
     blocks: list[str] = []
     if meeting.description.strip():
@@ -186,12 +210,7 @@ def description_text(meeting: Meeting, settings: CalendarSettings, language: str
     if agenda:
         lines = [f"{said['agenda']}:"] + [f"{said['item']} {number} {item.title}" for number, item in agenda]
         blocks.append("\n".join(lines))
-    links = []
-    if meeting.online_url.strip():
-        links.append(f"{said['online']}: {meeting.online_url.strip()}")
-    links.append(f"{said['page']}: {settings.meeting_url(meeting)}")
-    blocks.append("\n".join(links))
-    return "\n\n".join(blocks)
+    return blocks
 
 
 def _address(email: str, name: str, **params: str) -> vCalAddress:
@@ -202,6 +221,11 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     for key, value in params.items():
         address.params[key.replace("_", "-").upper()] = value
     return address
+
+
+def organizer(settings: CalendarSettings) -> vCalAddress:
+    """The one ORGANIZER of every event: the platform's mailbox, never a person's address."""
+    return _address(settings.organizer_email, settings.organizer_name)
 
 
 def meeting_event(
@@ -243,7 +267,7 @@ def meeting_event(
     event.add("description", description_text(meeting, settings, language, include_non_public))
     event.add("url", settings.meeting_url(meeting))
     event.add("status", "CANCELLED" if method is Method.CANCEL else STATUS[meeting.status])
-    event.add("organizer", _address(settings.organizer_email, settings.organizer_name))
+    event.add("organizer", organizer(settings))
     if attendee is not None:
         event.add(
             "attendee",
@@ -289,8 +313,10 @@ def zones_used(components: Iterable[Component]) -> dict[str, tuple[date, date]]:
         tzid = getattr(start, "params", {}).get("TZID") if start is not None else None
         if rule is not None and tzid:
             until = rule.get("UNTIL")
+            if isinstance(until, list):  # parsed rules hold lists, rules built from a dict the value itself
+                until = until[0] if until else None
             if until:
-                until_day = until[0].date() if isinstance(until[0], datetime) else until[0]
+                until_day = until.date() if isinstance(until, datetime) else until
                 first, last = found[tzid]
                 found[tzid] = (first, max(last, until_day))
     return found

@@ -17,7 +17,6 @@ from app.clock import today
 from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.invitations import services as invitations
-from app.invitations.services import notify_change
 from app.meetings.times import all_day_bounds, local_to_utc, zone
 from app.models import (
     Account,
@@ -30,6 +29,7 @@ from app.models import (
     RegistrationStatus,
     utcnow,
 )
+from app.registrations import services as registrations
 
 # A change to one of these must reach the calendars: it raises the meeting's SEQUENCE.
 CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "all_day", "timezone", "location", "online_url", "status")
@@ -98,6 +98,12 @@ def _apply(meeting: Meeting, data: MeetingData) -> bool:
     return any(before[name] != getattr(meeting, name) for name in CALENDAR_FIELDS)
 
 
+def tell_everyone_concerned(meeting: Meeting) -> None:
+    """Mail the invited and the registered a change their calendars must see (or the cancellation)."""
+    invitations.notify_change(meeting)
+    registrations.notify_change(meeting)
+
+
 def schedule_meeting(actor: Account, body: Body | None, data: MeetingData) -> Meeting:
     """A new meeting of a body (with the body's standard agenda), or a standalone event when body is None."""
     if body is not None and body.is_dissolved(today()):
@@ -122,7 +128,7 @@ def update_meeting(actor: Account, meeting: Meeting, data: MeetingData) -> None:
         if meeting.series_id is not None:
             meeting.is_exception = True
         db.session.flush()
-        notify_change(meeting)
+        tell_everyone_concerned(meeting)
     db.session.commit()
 
 
@@ -143,7 +149,7 @@ def change_status(actor: Account, meeting: Meeting, status: MeetingStatus, reaso
         meeting.is_exception = True
     db.session.flush()
     if status is not MeetingStatus.HELD:  # "held" is a record, not news for anyone's calendar
-        notify_change(meeting)
+        tell_everyone_concerned(meeting)
     db.session.commit()
 
 
@@ -210,8 +216,11 @@ def meetings_between(account: Account, start: datetime, end: datetime) -> list[M
     return list(db.session.scalars(_with_details(query.order_by(Meeting.starts_at, Meeting.id))))
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL cannot exist
+
+
 def get_meeting(meeting_id: int) -> Meeting | None:
-    return db.session.get(Meeting, meeting_id)
+    return db.session.get(Meeting, meeting_id) if 0 < meeting_id <= MAX_ID else None
 
 
 def bodies_by_ids(body_ids: list[int]) -> list[Body]:
@@ -222,6 +231,7 @@ def meeting_page(meeting: Meeting, actor) -> dict:
     """Everything the meeting page shows besides the meeting itself, loaded with a fixed number of queries."""
     return {
         "agenda_items": numbered_agenda(meeting, actor),
+        "registration": registrations.registration_panel(meeting, actor),
         "my_invitation": invitations.my_invitation(meeting, actor),
         "answers": invitations.answers_for(meeting) if permissions.can_view_answers(actor, meeting) else [],
     }

@@ -33,7 +33,8 @@ series' UID, and a new RECURRENCE-ID when the time of day changes). Feeds are re
 subscribers simply see the new picture. Invitation updates for moved occurrences whose invitations were
 already sent carry the new identity; for the attendees' calendar programs to drop the old instance as well,
 a METHOD:CANCEL for the previous identity (old series UID, old `original_start`) has to go out with them.
-notify_change is called for every occurrence whose content or identity changed; it mails when SEQUENCE rose.
+tell_everyone_concerned (invitees and registered people) runs for every occurrence whose content or identity
+changed; it mails when SEQUENCE rose.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from app.agendas.services import seed_standard_agenda
 from app.clock import today
 from app.errors import ConflictError, DomainError
 from app.extensions import db
-from app.invitations.services import notify_change
+from app.meetings.services import tell_everyone_concerned
 from app.meetings.times import local_to_utc, utc_to_local, zone
 from app.models import (
     Account,
@@ -490,9 +491,11 @@ def change_following(actor: Account, meeting: Meeting, data: FollowingData) -> M
         target = series
         series.start_time = new_start_time
         series.duration_minutes = duration
-    series.sequence += 1
-    # An occurrence's SEQUENCE is its own plus its series' (app.calendars.ical.sequence_of): starting the new
-    # series where the old one stands keeps every moved occurrence's SEQUENCE from going down.
+    # The master's SEQUENCE in a feed is the series' plus its occurrences' (app.calendars.ical): what leaves
+    # the old series is added to it, so that SEQUENCE never goes down.
+    series.sequence += 1 + (sum(row.sequence for row in following) if target is not series else 0)
+    # An occurrence's SEQUENCE is its own plus its series': starting the new series where the old one stands
+    # keeps every moved occurrence's SEQUENCE from going down.
     target.sequence = series.sequence
 
     touched: list[Meeting] = []
@@ -511,7 +514,7 @@ def change_following(actor: Account, meeting: Meeting, data: FollowingData) -> M
             touched.append(row)
     db.session.flush()
     for row in touched:
-        notify_change(row)
+        tell_everyone_concerned(row)
     db.session.commit()
     return target
 
@@ -543,6 +546,7 @@ def end_series(actor: Account, series: MeetingSeries, last_day: date) -> Ending:
     deleted, cancelled = 0, []
     for row in dropped:
         if row.invitations_sent_at is None and row.id not in known:
+            series.sequence += row.sequence  # keeps the master's SEQUENCE (series' plus occurrences') rising
             db.session.delete(row)  # nobody was told of it: it never existed for anyone
             deleted += 1
         elif row.status is not MeetingStatus.CANCELLED:
@@ -556,7 +560,7 @@ def end_series(actor: Account, series: MeetingSeries, last_day: date) -> Ending:
     series.sequence += 1
     db.session.flush()
     for row in cancelled:
-        notify_change(row)
+        tell_everyone_concerned(row)
     db.session.commit()
     return Ending(deleted=deleted, cancelled=len(cancelled))
 

@@ -1,0 +1,1 @@
+"""Registration for kick-off and information events: capacity, deadline, waiting list, participant list."""
