@@ -49,16 +49,19 @@ def _csrf_token(client, path: str = "/auth/login") -> str:
 
 
 def test_login_without_csrf_token_is_refused(csrf_app, client):
+    csrf_app.config["BABEL_DEFAULT_LOCALE"] = "de"  # the product's default language, as anonymous visitors see it
     AccountFactory(email="boss@example.org")
     response = client.post("/auth/login", data={"email": "boss@example.org", "password": PASSWORD})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert _translated(csrf_app, "de", ERROR_HEADINGS[400]) in page
-    assert _translated(csrf_app, "de", "The form has expired or was not sent from this site.")[:20] in page
+    expired = "The form has expired or was not sent from this site. Please go back, reload the page and try again."
+    assert _translated(csrf_app, "de", expired)[:20] in page
     assert client.get("/accounts/profile").status_code == 302  # not logged in
 
 
 def test_login_with_a_wrong_csrf_token_is_refused(csrf_app, client):
+    csrf_app.config["BABEL_DEFAULT_LOCALE"] = "de"
     AccountFactory(email="boss@example.org")
     _csrf_token(client)
     data = {"email": "boss@example.org", "password": PASSWORD, "csrf_token": "IjEyMzQ1Ig.forged.token"}
@@ -287,6 +290,7 @@ def test_error_pages_in_both_languages(app, client, auth, failing_routes, code, 
 
 
 def test_conflict_page_shows_the_message(app, client, failing_routes):
+    app.config["BABEL_DEFAULT_LOCALE"] = "de"
     response = client.get("/_test/conflict")
     assert response.status_code == 409
     assert "Someone else saved this first." in response.get_data(as_text=True)
@@ -295,7 +299,8 @@ def test_conflict_page_shows_the_message(app, client, failing_routes):
     assert _translated(app, "de", ERROR_HEADINGS[409]) in response.get_data(as_text=True)
 
 
-def test_method_not_allowed_page(client):
+def test_method_not_allowed_page(app, client):
+    app.config["BABEL_DEFAULT_LOCALE"] = "de"
     response = client.get("/auth/logout")
     assert response.status_code == 405
     assert '<html lang="de">' in response.get_data(as_text=True)
