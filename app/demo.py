@@ -228,6 +228,7 @@ def seed_meetings() -> None:
     from app.clock import today
     from app.meetings import services as meetings
     from app.models import Meeting, MeetingKind, MeetingStatus
+    from app.registrations import services as registrations
 
     if db.session.scalar(select(Meeting.id).limit(1)) is not None:
         return
@@ -259,7 +260,7 @@ def seed_meetings() -> None:
     meetings.change_status(organiser, information_event, MeetingStatus.HELD)
 
     kickoff_day = today() + timedelta(days=45)
-    meetings.schedule_meeting(
+    kickoff = meetings.schedule_meeting(
         organiser,
         None,
         meetings.MeetingData(
@@ -275,6 +276,15 @@ def seed_meetings() -> None:
             linked_bodies=[ozg],
         ),
     )
+    registrations.update_settings(
+        organiser,
+        kickoff,
+        registrations.RegistrationSettings(
+            enabled=True, capacity=120, deadline_day=kickoff_day - timedelta(days=7), deadline_time=time(12, 0)
+        ),
+    )
+    for email in ("member@koop.example", "saarbruecken@koop.example", "neunkirchen@koop.example"):
+        registrations.register(db.session.scalars(select(Account).where(Account.email == email)).one(), kickoff)
 
     def council_meeting(day: date, number: int, status: MeetingStatus) -> Meeting:
         meeting = meetings.schedule_meeting(
