@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from app.bodies.services import my_memberships
-from app.extensions import db
 from app.main import services
 from app.main.forms import LanguageForm
 from app.meetings.services import my_meetings_query, upcoming_meetings
@@ -38,9 +36,6 @@ def language():
 @bp.route("/healthz")
 def healthz():
     """For load balancers: 200 when the database answers, 503 when not; no details either way."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        db.session.rollback()
+    if not services.database_reachable():
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
