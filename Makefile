@@ -22,7 +22,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d app/translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__ node_modules' -o app/translations/messages.pot .
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 node_modules/.installed: package.json package-lock.json
