@@ -47,10 +47,13 @@ def register_extensions(app: Flask) -> None:
     from app import i18n
     from app.auth.sessions import load_account
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from app.models.search import outside_search_index
     from app.security import CONTENT_SECURITY_POLICY
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(
+        app, db, directory=str(app.root_path + "/../migrations"), include_object=outside_search_index
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.config.setdefault("RATELIMIT_ENABLED", True)
@@ -74,15 +77,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.actions.routes import bp as actions_bp
     from app.agendas.routes import bp as agendas_bp
     from app.attachments.routes import bp as attachments_bp
+    from app.attendance.routes import bp as attendance_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.bodies.routes import bp as bodies_bp
     from app.calendars.routes import bp as calendars_bp
+    from app.decisions.routes import bp as decisions_bp
+    from app.exports.routes import bp as exports_bp
     from app.invitations.routes import bp as invitations_bp
-    from app.meetings.routes import bp as meetings_bp
     from app.main.routes import bp as main_bp
+    from app.meetings.routes import bp as meetings_bp
+    from app.minutes.routes import bp as minutes_bp
     from app.organisations.routes import bp as organisations_bp
     from app.polls.routes import bp as polls_bp
     from app.registrations.routes import bp as registrations_bp
@@ -101,6 +109,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(series_bp, url_prefix="/series")
     app.register_blueprint(invitations_bp, url_prefix="/invitations")
     app.register_blueprint(polls_bp, url_prefix="/polls")
+    app.register_blueprint(attendance_bp, url_prefix="/attendance")
+    app.register_blueprint(minutes_bp, url_prefix="/minutes")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
+    app.register_blueprint(decisions_bp, url_prefix="/decisions")
+    app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(calendars_bp)  # no prefix: it declares the stable feed paths in full
 
 

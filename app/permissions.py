@@ -291,3 +291,89 @@ def can_view_whole_series(actor: Actor, meeting: Meeting) -> bool:
     """A series download holds every occurrence: for those who see its body (an invited guest of a confidential
     body gets only the meetings they are invited to)."""
     return meeting.series_id is not None and meeting.body is not None and can_view_body(actor, meeting.body)
+
+
+# Attendance, minutes, decisions and action items (app/attendance, app/minutes, app/decisions, app/actions)
+
+from app.models import ActionItem, Decision, Minutes, MinutesStatus  # noqa: E402 -- kept with the predicates
+
+APPROVING_ROLES = (MembershipRole.CHAIR, MembershipRole.DEPUTY_CHAIR)
+
+
+def can_record_minutes(actor: Actor, meeting: Meeting) -> bool:
+    """The body's secretary, organisers and admins record attendance, minutes, decisions and action items;
+    an event without a body is the organisers' business."""
+    if is_organiser(actor):
+        return True
+    return meeting.body is not None and body_role(actor, meeting.body) is MembershipRole.SECRETARY
+
+
+def can_approve_minutes(actor: Actor, meeting: Meeting) -> bool:
+    """Only the body's chair or deputy chair approve (organisers neither, so the record is the body's own);
+    an event without a body has no chair, so its organisers approve."""
+    if meeting.body is None:
+        return is_organiser(actor)
+    return body_role(actor, meeting.body) in APPROVING_ROLES
+
+
+def can_view_minutes(actor: Actor, minutes: Minutes) -> bool:
+    """Approved minutes: whoever sees the meeting (non-public items aside). Circulated ones: the body's current
+    members too. Drafts: those who write or approve them."""
+    meeting = minutes.meeting
+    if not can_view_meeting(actor, meeting):
+        return False
+    if minutes.status is MinutesStatus.APPROVED:
+        return True
+    if can_record_minutes(actor, meeting) or can_approve_minutes(actor, meeting):
+        return True
+    return (
+        minutes.status is MinutesStatus.CIRCULATED
+        and meeting.body is not None
+        and body_role(actor, meeting.body) is not None
+    )
+
+
+def can_comment_on_minutes(actor: Actor, minutes: Minutes) -> bool:
+    """While minutes are circulated, those who see them comment (the deadline is the service's to check)."""
+    return is_logged_in(actor) and minutes.status is MinutesStatus.CIRCULATED and can_view_minutes(actor, minutes)
+
+
+def can_view_complete_minutes(actor: Actor, minutes: Minutes) -> bool:
+    """The complete version, with non-public items: insiders; everyone else gets the public version."""
+    return can_view_minutes(actor, minutes) and can_see_non_public_items(actor, minutes.meeting)
+
+
+def can_view_decision(actor: Actor, decision: Decision) -> bool:
+    """In the register: numbered (approved) decisions, public ones of visible items for everyone who sees the
+    meeting, non-public ones for insiders."""
+    if decision.number is None or not can_view_agenda_item(actor, decision.agenda_item):
+        return False
+    return decision.public or can_see_non_public_items(actor, decision.agenda_item.meeting)
+
+
+def can_view_action_items(actor: Actor, body: Body) -> bool:
+    """A body's action items are internal work: its current members, organisers and admins."""
+    return is_organiser(actor) or body_role(actor, body) is not None
+
+
+def is_assignee(actor: Actor, action_item: ActionItem) -> bool:
+    """The person named, or anyone of the organisation named."""
+    if not is_logged_in(actor):
+        return False
+    if action_item.assignee_account_id is not None:
+        return action_item.assignee_account_id == actor.id
+    return actor.organisation_id is not None and action_item.assignee_organisation_id == actor.organisation_id
+
+
+def can_view_action_item(actor: Actor, action_item: ActionItem) -> bool:
+    return can_view_action_items(actor, action_item.body) or is_assignee(actor, action_item)
+
+
+def can_manage_action_items(actor: Actor, body: Body) -> bool:
+    """Create and edit a body's action items: those who record its minutes, and its chair and deputy chair."""
+    return is_organiser(actor) or body_role(actor, body) in SCHEDULING_ROLES
+
+
+def can_change_action_item_status(actor: Actor, action_item: ActionItem) -> bool:
+    """Mark done or dropped: the assignees themselves and the body's managers."""
+    return can_manage_action_items(actor, action_item.body) or is_assignee(actor, action_item)

@@ -26,11 +26,41 @@ from app.models.meetings import (
     RegistrationStatus,
     SeriesFrequency,
 )
+from app.models.minutes import (
+    ActionItem,
+    ActionItemStatus,
+    Attendance,
+    AttendanceStatus,
+    ConflictOfInterest,
+    Decision,
+    DecisionCounter,
+    DecisionOutcome,
+    Minutes,
+    MinutesAmendment,
+    MinutesComment,
+    MinutesItemNote,
+    MinutesRevision,
+    MinutesStatus,
+)
 from app.models.organisations import Organisation, OrganisationKind, OrganisationLevel
 from app.models.polls import Poll, PollAnswer, PollChoice, PollInvitee, PollSlot, PollStatus
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ActionItem",
+    "ActionItemStatus",
+    "Attendance",
+    "AttendanceStatus",
+    "ConflictOfInterest",
+    "Decision",
+    "DecisionCounter",
+    "DecisionOutcome",
+    "Minutes",
+    "MinutesAmendment",
+    "MinutesComment",
+    "MinutesItemNote",
+    "MinutesRevision",
+    "MinutesStatus",
     "QUORUM_SHARES",
     "ROLE_ORDER",
     "QuorumRule",

@@ -1,0 +1,1 @@
+"""Approved minutes as printable HTML and PDF, complete (members) or public."""

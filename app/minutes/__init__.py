@@ -1,0 +1,1 @@
+"""Minutes (Niederschrift): notes per agenda item, revisions, circulation for comments, approval, amendments."""
