@@ -16,7 +16,15 @@ from sqlalchemy.orm import selectinload
 from app.bodies.services import Parity
 from app.extensions import db
 from app.meetings.times import utc_to_local
-from app.models import Attendance, AttendanceStatus, Meeting, Membership, MembershipRole, OrganisationLevel
+from app.models import (
+    Attendance,
+    AttendanceStatus,
+    ConflictOfInterest,
+    Meeting,
+    Membership,
+    MembershipRole,
+    OrganisationLevel,
+)
 
 
 @dataclass(frozen=True)
@@ -98,3 +106,9 @@ def _on_side(memberships: list[Membership], level: OrganisationLevel) -> int:
 
 
 
+
+
+def excluded_account_ids(agenda_item_id: int) -> set[int]:
+    """Members excluded from an agenda item for a conflict of interest."""
+    query = select(ConflictOfInterest.account_id).where(ConflictOfInterest.agenda_item_id == agenda_item_id)
+    return set(db.session.scalars(query))
