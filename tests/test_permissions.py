@@ -34,7 +34,7 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from app import create_app
+from app import clock, create_app
 from app.attachments import files
 from app.auth.tokens import issue_token
 from app.calendars.services import token_hash
@@ -43,11 +43,15 @@ from app.invitations.services import answer_token as invitation_answer_token
 from app.meetings.times import utc_to_local
 from app.models import (
     Attachment,
+    Attendance,
+    AttendanceStatus,
     BodyKind,
     GlobalRole,
     Invitation,
     MeetingKind,
     MembershipRole,
+    Minutes,
+    MinutesStatus,
     Poll,
     PollInvitee,
     PollSlot,
@@ -62,6 +66,7 @@ from tests.factories import AccountFactory, OrganisationFactory
 from tests.factories_agendas import PDF, AgendaItemFactory
 from tests.factories_bodies import BodyFactory, MembershipFactory
 from tests.factories_invitations import FutureMeetingFactory
+from tests.factories_minutes import ActionItemFactory, DecisionFactory, HeldMeetingFactory
 from tests.factories_registrations import EventFactory
 from tests.factories_series import series_data
 
@@ -168,7 +173,9 @@ def _seen_as(expected: dict[str, Status | Redirect], visibility: str, hidden_fro
 def _placed(text: str, visibility: str) -> str:
     # "{meeting}" becomes "{internal_meeting}"; placeholders of the whole world ({me}, ...) have no such key.
     return re.sub(
-        r"\{(body|membership|meeting|item|attachment|series|occurrence|poll|slot)\}", rf"{{{visibility}_\1}}", text
+        r"\{(body|membership|meeting|item|attachment|series|occurrence|poll|slot|held|held_item|decision|action)\}",
+        rf"{{{visibility}_\1}}",
+        text,
     )
 
 
@@ -723,6 +730,7 @@ def _build_world() -> dict[str, Any]:
             reply_invitation = invitations[0]  # the member's
         db.session.add_all([body, *memberships, meeting, *invitations, poll])
 
+    values.update(_record_of_held_meetings(bodies, people))
     public_meeting = values["public_meeting"]
     closed_item = AgendaItemFactory.build(meeting=public_meeting, position=2, title="Kormoran-Punkt", public=False)
     event_poll = Poll(
@@ -779,6 +787,84 @@ def _build_world() -> dict[str, Any]:
         }
     )
     return world
+
+
+def _record_of_held_meetings(bodies: dict[str, Any], people: dict[str, Any]) -> dict[str, Any]:
+    """Per body: a held meeting with approved minutes, attendance, a numbered decision and an action item for
+    the member. The public body also has held meetings with draft and with circulated minutes, and a non-public
+    item with a numbered decision and an action item of its own."""
+    values: dict[str, Any] = {}
+    approved_at = utcnow() - timedelta(days=3)
+    for visibility, body in bodies.items():
+        word = WORD_OF[visibility]
+        held = HeldMeetingFactory.build(body=body, title=f"{word}-Niederschriftssitzung")
+        item = AgendaItemFactory.build(meeting=held, position=1, title=f"{word}-Beratung")
+        minutes = Minutes(
+            meeting=held,
+            status=MinutesStatus.APPROVED,
+            general_notes=f"{word}-Notizen",
+            attendance_recorded_at=approved_at,
+            approved_at=approved_at,
+            approved_by=people["chair"],
+            approved_content="{}",
+            content_hash="0" * 64,
+        )
+        decision = DecisionFactory.build(
+            minutes=minutes,
+            agenda_item=item,
+            body=body,
+            title=f"{word}-Beschluss",
+            year=2026,
+            serial=1,
+            number=f"{body.code}-2026-001",
+        )
+        values.update(
+            {
+                f"{visibility}_held": held,
+                f"{visibility}_held_item": item,
+                f"{visibility}_decision": decision,
+                f"{visibility}_action": ActionItemFactory.build(
+                    body=body,
+                    meeting=held,
+                    agenda_item=item,
+                    description=f"{word}-Aufgabe",
+                    assignee_account=people["member"],
+                ),
+            }
+        )
+        present = [] if visibility == "foreign" else [people[role] for role in INSIDERS]
+        attendance = [Attendance(meeting=held, account=person, status=AttendanceStatus.PRESENT) for person in present]
+        db.session.add_all([held, item, minutes, decision, *attendance])
+    public = bodies["public"]
+    public_held = values["public_held"]
+    closed_held_item = AgendaItemFactory.build(meeting=public_held, position=2, title="Kormoran-Beratung", public=False)
+    closed_decision = DecisionFactory.build(
+        minutes=values["public_decision"].minutes,
+        agenda_item=closed_held_item,
+        body=public,
+        title="Kormoran-Beschluss",
+        year=2026,
+        serial=2,
+        number=f"{public.code}-2026-002",
+    )
+    for status in (MinutesStatus.DRAFT, MinutesStatus.CIRCULATED):
+        meeting = HeldMeetingFactory.build(body=public, title=f"Offen-Sitzung mit Niederschrift {status.value}")
+        minutes = Minutes(meeting=meeting, status=status, comments_until=clock.today() + timedelta(days=7))
+        values[f"{status.value}_held"] = meeting
+        values[f"{status.value}_item"] = AgendaItemFactory.build(meeting=meeting, position=1, title="Offen-Punkt")
+        db.session.add_all([meeting, minutes])
+    values.update(
+        closed_held_item=closed_held_item,
+        closed_decision=closed_decision,
+        closed_action=ActionItemFactory.build(
+            body=public,
+            meeting=public_held,
+            agenda_item=closed_held_item,
+            description="Kormoran-Aufgabe",
+            assignee_account=people["member"],
+        ),
+    )
+    return values
 
 
 def _attachment(meeting, item, filename: str) -> Attachment:
