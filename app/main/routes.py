@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from app.actions.services import my_action_items
 from app.bodies.services import my_memberships
+from app.clock import today
 from app.main import services
 from app.main.forms import LanguageForm
 from app.meetings.services import my_meetings_query, upcoming_meetings
@@ -18,10 +20,13 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    day = today()
     return render_template(
         "main/dashboard.html",
         memberships=my_memberships(current_user),
         meetings=upcoming_meetings(my_meetings_query(current_user, upcoming=True)),
+        action_items=my_action_items(current_user, day),
+        today=day,
     )
 
 
