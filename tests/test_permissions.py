@@ -138,6 +138,19 @@ def schedulers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
     return only(answer, "secretary", "chair", "organiser", "admin")
 
 
+def writers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
+    """Those who record a body's attendance, minutes and decisions: its secretary, organisers, admins."""
+    return only(answer, "secretary", "organiser", "admin")
+
+
+WRITERS_ONLY = {"secretary": 200, "organiser": 200, "admin": 200}  # and nobody else, not even with a 403
+
+
+def writers_and_approvers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
+    """Those who write minutes and the chair who approves them."""
+    return only(answer, "secretary", "chair", "organiser", "admin")
+
+
 def roster_keepers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
     """Those who keep a body's roster and see its history: its chair, organisers, admins (not the secretary)."""
     return only(answer, "chair", "organiser", "admin")
@@ -579,6 +592,93 @@ MATRIX: tuple[Row, ...] = (
     Row("calendars.revoke", "GET", "/calendar/revoke", everyone(405)),
     *for_each_body("calendars.body", "GET", "/bodies/{body}/calendar", everyone(200)),
     Row("calendars.body", "GET", "/bodies/NOSUCHBODY/calendar", everyone(404)),
+    # attendance: {held} has approved minutes (frozen), {draft_held} draft minutes
+    *for_each_body("attendance.edit", "GET", "/attendance/{held}", writers(200)),
+    *for_each_body("attendance.edit", "POST", "/attendance/{held}", writers(409)),
+    Row("attendance.edit", "POST", "/attendance/{draft_held}", writers(200), note="nobody recorded"),
+    Row("attendance.edit", "GET", f"/attendance/{UNKNOWN_ID}", everyone(404)),
+    *for_each_body("attendance.conflicts", "GET", "/attendance/{held}/items/{held_item}/conflicts", writers(200)),
+    *for_each_body("attendance.conflicts", "POST", "/attendance/{held}/items/{held_item}/conflicts", writers(409)),
+    Row("attendance.conflicts", "GET", "/attendance/{draft_held}/items/{draft_item}/conflicts", writers(200)),
+    Row("attendance.conflicts", "POST", "/attendance/{draft_held}/items/{draft_item}/conflicts", writers(302)),
+    Row(
+        "attendance.conflicts",
+        "GET",
+        "/attendance/{draft_held}/items/{public_held_item}/conflicts",
+        writers(404),
+        note="an item of another meeting",
+    ),
+    # minutes
+    *for_each_body("minutes.detail", "GET", "/minutes/{held}", everyone(200)),
+    Row("minutes.detail", "GET", "/minutes/{draft_held}", writers_and_approvers(200)),
+    Row("minutes.detail", "GET", "/minutes/{circulated_held}", {**writers_and_approvers(200), "member": 200}),
+    Row(
+        "minutes.detail",
+        "GET",
+        "/minutes/{public_meeting}",
+        {**everyone(404), "secretary": 200, "organiser": 200, "admin": 200},
+        note="none yet",
+    ),
+    Row("minutes.detail", "GET", f"/minutes/{UNKNOWN_ID}", everyone(404)),
+    Row(
+        "minutes.create", "POST", "/minutes/{public_meeting}/begin", writers(Redirect("/minutes/{public_meeting}/edit"))
+    ),
+    Row("minutes.create", "GET", "/minutes/{public_meeting}/begin", everyone(405)),
+    Row("minutes.edit", "GET", "/minutes/{draft_held}/edit", writers(200)),
+    Row("minutes.edit", "POST", "/minutes/{draft_held}/edit", writers(400), {"version": "x"}),
+    *for_each_body("minutes.edit", "GET", "/minutes/{held}/edit", writers(409)),
+    Row("minutes.revisions", "GET", "/minutes/{draft_held}/revisions", writers_and_approvers(200)),
+    Row("minutes.revision", "GET", "/minutes/{draft_held}/revisions/1", writers_and_approvers(404)),
+    Row("minutes.circulate", "POST", "/minutes/{draft_held}/circulate", writers(400)),
+    *for_each_body("minutes.circulate", "POST", "/minutes/{held}/circulate", writers(409)),
+    Row(
+        "minutes.comment", "POST", "/minutes/{circulated_held}/comments", {**writers_and_approvers(400), "member": 400}
+    ),
+    Row("minutes.approve", "POST", "/minutes/{draft_held}/approve", only(400, "chair")),  # attendance not recorded
+    *for_each_body("minutes.approve", "POST", "/minutes/{held}/approve", only(409, "chair")),
+    *for_each_body("minutes.amend", "POST", "/minutes/{held}/amendments", writers_and_approvers(400)),
+    Row("minutes.amend", "POST", "/minutes/{draft_held}/amendments", writers_and_approvers(409)),
+    # decisions
+    Row("decisions.index", "GET", "/decisions/", everyone(200)),
+    Row("decisions.index", "GET", "/decisions/?q=%22NEAR(Beschluss*%20OR&year=2026&outcome=adopted", everyone(200)),
+    Row("decisions.index", "GET", "/decisions/?body=NOSUCHBODY&year=x", everyone(200), note="filters ignored"),
+    *for_each_body("decisions.detail", "GET", "/decisions/{decision}", everyone(200)),
+    Row("decisions.detail", "GET", "/decisions/{closed_decision}", non_public(everyone(200))),
+    Row("decisions.detail", "GET", f"/decisions/{UNKNOWN_ID}", everyone(404)),
+    Row("decisions.create", "GET", "/decisions/new/{draft_item}", writers(200)),
+    Row("decisions.create", "POST", "/decisions/new/{draft_item}", writers(200), NO_TITLE),
+    *for_each_body("decisions.create", "GET", "/decisions/new/{held_item}", writers(409)),
+    *for_each_body("decisions.edit", "GET", "/decisions/{decision}/edit", writers(409)),
+    *for_each_body("decisions.edit", "POST", "/decisions/{decision}/edit", writers(409), NO_TITLE),
+    *for_each_body("decisions.delete", "POST", "/decisions/{decision}/delete", writers(409)),
+    Row("decisions.delete", "GET", "/decisions/{public_decision}/delete", everyone(405)),
+    # action items: {action} is assigned to the member, who may close it
+    Row("actions.index", "GET", "/actions/", logged_in(200)),
+    Row("actions.index", "GET", "/actions/?status=done", logged_in(200)),
+    *for_each_body("actions.body", "GET", "/actions/bodies/{body}", only(200, *INSIDERS, "organiser", "admin")),
+    Row("actions.body", "GET", "/actions/bodies/NOSUCHBODY", everyone(404)),
+    *for_each_body("actions.create", "GET", "/actions/new?meeting={held}&item={held_item}", schedulers(200)),
+    *for_each_body("actions.create", "POST", "/actions/new?meeting={held}&item={held_item}", schedulers(200)),
+    Row(
+        "actions.create",
+        "GET",
+        "/actions/new?meeting={public_held}&item={closed_held_item}",
+        non_public(schedulers(200)),
+    ),
+    Row("actions.create", "GET", "/actions/new?meeting={public_held}&item={internal_held_item}", everyone(404)),
+    Row("actions.create", "GET", f"/actions/new?meeting={UNKNOWN_ID}", everyone(404)),
+    *for_each_body("actions.edit", "GET", "/actions/{action}/edit", schedulers(200)),
+    *for_each_body("actions.edit", "POST", "/actions/{action}/edit", schedulers(200), {"description": ""}),
+    Row("actions.edit", "GET", "/actions/{closed_action}/edit", schedulers(200)),
+    Row("actions.edit", "GET", f"/actions/{UNKNOWN_ID}/edit", everyone(404)),
+    *for_each_body(
+        "actions.status",
+        "POST",
+        "/actions/{action}/status",
+        only(Redirect("/actions/"), *INSIDERS, "organiser", "admin"),
+        {"status": "done", "next": "/actions/"},
+    ),
+    Row("actions.status", "GET", "/actions/{public_action}/status", everyone(405)),
 )
 
 
