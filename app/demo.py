@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.auth.passwords import hash_password
 from app.extensions import db
+from app.minutes.demo import seed_minutes
 from app.models import Account, GlobalRole, Organisation
 from app.organisations.importer import import_organisations
 from app.polls.demo import seed_polls
@@ -46,6 +47,7 @@ def seed_demo() -> None:
     seed_bodies()
     seed_meetings()
     seed_polls()
+    seed_minutes()
 
 
 # Further demo people: (email, name, organisation name or short name).
@@ -227,6 +229,7 @@ def seed_meetings() -> None:
     from app.bodies import services as bodies
     from app.clock import today
     from app.meetings import services as meetings
+    from app.minutes.demo import add_agenda, council_agenda
     from app.models import Meeting, MeetingKind, MeetingStatus
     from app.registrations import services as registrations
 
@@ -301,6 +304,7 @@ def seed_meetings() -> None:
                 online_url="https://video.koop.example/itkr",
             ),
         )
+        add_agenda(secretary, meeting, council_agenda(number))
         if status is not MeetingStatus.PLANNED:
             meetings.change_status(secretary, meeting, MeetingStatus.CONFIRMED)
         if status is MeetingStatus.HELD:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
+from app import clock, create_app
+from app.actions.services import my_action_items
 from app.auth.passwords import verify_password
 from app.extensions import db
-from app.models import Account, GlobalRole, Organisation, OrganisationKind
+from app.models import Account, Decision, GlobalRole, Minutes, MinutesStatus, Organisation, OrganisationKind
 from tests.factories import AccountFactory
 
 DEMO_LOGINS = (
@@ -154,3 +157,22 @@ def test_create_admin_refuses_a_weak_password(runner, password, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert _count(Account) == 0
+
+
+def test_seed_demo_has_minutes_in_every_state(development):
+    """Issue 6, item 8: approved minutes of the 2018 event and of council meetings with numbered decisions and
+    action items (one overdue, on the member's dashboard), circulated minutes and a draft in progress."""
+    assert development.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    by_title = {minutes.meeting.title: minutes for minutes in db.session.scalars(select(Minutes)).all()}
+    approved = [title for title, minutes in by_title.items() if minutes.status is MinutesStatus.APPROVED]
+    assert "Informationsveranstaltung zur OZG-Umsetzung für die saarländischen Kommunen" in approved
+    assert "23. Sitzung des IT-Kooperationsrats" in approved
+    assert {minutes.status for minutes in by_title.values()} == set(MinutesStatus)
+    for minutes in by_title.values():
+        if minutes.status is MinutesStatus.APPROVED:
+            assert minutes.content_hash == hashlib.sha256(minutes.approved_content.encode()).hexdigest()
+    numbers = db.session.scalars(select(Decision.number).where(Decision.number.is_not(None))).all()
+    assert "ITKR-2019-001" in numbers and len(numbers) == len(set(numbers)) >= 4
+    member = db.session.scalars(select(Account).where(Account.email == "member@koop.example")).one()
+    mine = my_action_items(member, clock.today())
+    assert any(item.is_overdue(clock.today()) for item in mine)
