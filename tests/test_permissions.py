@@ -146,6 +146,14 @@ def writers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
 WRITERS_ONLY = {"secretary": 200, "organiser": 200, "admin": 200}  # and nobody else, not even with a 403
 
 
+WRITERS_409 = {"secretary": 409, "chair": 409, "organiser": 409, "admin": 409}  # draft: "only approved ones"
+
+
+def non_insiders(answer: Status) -> dict[str, Status | Redirect]:
+    """The body's members, organisers and admins get 200; the others `answer` (anonymous: the login page)."""
+    return {**only(200, *INSIDERS, "organiser", "admin"), "no_role": answer}
+
+
 def writers_and_approvers(answer: Status | Redirect) -> dict[str, Status | Redirect]:
     """Those who write minutes and the chair who approves them."""
     return only(answer, "secretary", "chair", "organiser", "admin")
@@ -652,6 +660,14 @@ MATRIX: tuple[Row, ...] = (
     *for_each_body("decisions.edit", "POST", "/decisions/{decision}/edit", writers(409), NO_TITLE),
     *for_each_body("decisions.delete", "POST", "/decisions/{decision}/delete", writers(409)),
     Row("decisions.delete", "GET", "/decisions/{public_decision}/delete", everyone(405)),
+    # exports of approved minutes: the complete version for insiders, the public one for everyone else
+    *for_each_body("exports.minutes_print", "GET", "/exports/minutes/{held}/print", everyone(200)),
+    *for_each_body("exports.minutes_pdf", "GET", "/exports/minutes/{held}.pdf", everyone(200)),
+    *for_each_body("exports.minutes_print", "GET", "/exports/minutes/{held}/print?version=complete", non_insiders(403)),
+    Row("exports.minutes_pdf", "GET", "/exports/minutes/{public_held}.pdf?version=public", everyone(200)),
+    Row("exports.minutes_pdf", "GET", "/exports/minutes/{public_held}.pdf?version=x", everyone(400)),
+    Row("exports.minutes_pdf", "GET", "/exports/minutes/{draft_held}.pdf", {**everyone(404), **WRITERS_409}),
+    Row("exports.minutes_print", "GET", "/exports/minutes/{public_meeting}/print", everyone(404), note="no minutes"),
     # action items: {action} is assigned to the member, who may close it
     Row("actions.index", "GET", "/actions/", logged_in(200)),
     Row("actions.index", "GET", "/actions/?status=done", logged_in(200)),
