@@ -104,6 +104,8 @@ AUDIT_ACTIONS = {
     "deactivate": _l("deactivated"),
     "reactivate": _l("reactivated"),
     "invite": _l("invited"),
+    "record_attendance": _l("recorded attendance"),
+    "set_conflicts": _l("recorded conflicts of interest"),
 }
 AUDIT_OBJECTS = {
     "account": _l("Account"),

@@ -366,6 +366,10 @@ def is_assignee(actor: Actor, action_item: ActionItem) -> bool:
 
 
 def can_view_action_item(actor: Actor, action_item: ActionItem) -> bool:
+    """The body's insiders and the assignees; never someone who cannot see a confidential body, even if their
+    organisation is named."""
+    if not can_view_body(actor, action_item.body):
+        return False
     return can_view_action_items(actor, action_item.body) or is_assignee(actor, action_item)
 
 
@@ -376,4 +380,16 @@ def can_manage_action_items(actor: Actor, body: Body) -> bool:
 
 def can_change_action_item_status(actor: Actor, action_item: ActionItem) -> bool:
     """Mark done or dropped: the assignees themselves and the body's managers."""
-    return can_manage_action_items(actor, action_item.body) or is_assignee(actor, action_item)
+    return can_manage_action_items(actor, action_item.body) or (
+        is_assignee(actor, action_item) and can_view_body(actor, action_item.body)
+    )
+
+
+def can_view_minutes_revisions(actor: Actor, meeting: Meeting) -> bool:
+    """Earlier versions of the minutes' text, and their diffs: those who write or approve the minutes."""
+    return can_record_minutes(actor, meeting) or can_approve_minutes(actor, meeting)
+
+
+def can_amend_minutes(actor: Actor, meeting: Meeting) -> bool:
+    """Correct approved minutes by an amendment: those who write or approve them (the service checks approval)."""
+    return can_record_minutes(actor, meeting) or can_approve_minutes(actor, meeting)

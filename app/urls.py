@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
+
+from werkzeug.routing import IntegerConverter, Map
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -13,3 +16,16 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+# The largest id a row can have: ids are PostgreSQL `integer` columns.
+MAX_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond any id is a 404 like any unknown id, never a database error."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        if not args:
+            kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

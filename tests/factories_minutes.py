@@ -108,3 +108,41 @@ def make_sitting(visibility: Visibility = Visibility.PUBLIC, **body_fields) -> S
     closed_item = AgendaItemFactory(meeting=meeting, position=2, title="Vergabe Rechenzentrum", public=False)
     minutes = MinutesFactory(meeting=meeting)
     return Sitting(cast, meeting, public_item, closed_item, minutes)
+
+
+def attend(sitting: Sitting, *present, recorded: bool = True) -> None:
+    """Attendance as the attendance page leaves it: `present` accounts present, the other members excused, and
+    (unless `recorded` is False) the minutes' attendance marked as recorded (committed with the rows)."""
+    if recorded:
+        sitting.minutes.attendance_recorded_at = HELD_AT + timedelta(hours=2)
+    present_ids = {account.id for account in present}
+    for account in sitting.cast.members():
+        status = AttendanceStatus.PRESENT if account.id in present_ids else AttendanceStatus.EXCUSED
+        AttendanceFactory(meeting=sitting.meeting, account=account, status=status)
+
+
+def run_at_once(app, jobs: list) -> list:
+    """Run each job in its own thread, app and request context and database session, for tests of concurrent
+    writers (PostgreSQL). A job is called with `ready`, which it calls once it has loaded what it needs: from there
+    all go on together. Returns what each job returned, or the exception it raised, in the order they finished."""
+    import threading
+
+    from app.extensions import db
+
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list = []
+
+    def run(job) -> None:
+        try:
+            with app.app_context(), app.test_request_context():
+                outcomes.append(job(lambda: barrier.wait(timeout=10)))
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 -- reported to the test thread
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
@@ -280,8 +281,10 @@ def _check(body: Body, data: ActionItemData, today: date, current: ActionItem | 
         # A new due date in the past is almost always a slip (last year, a swapped day and month).
         if data.due_on < today:
             raise DomainError(
-                _("The due date %(date)s has already passed; please choose today or a later day.",
-                  date=data.due_on.isoformat()),
+                _(
+                    "The due date %(date)s has already passed; please choose today or a later day.",
+                    date=format_date(data.due_on),
+                ),
                 field="due_on",
             )
         if data.due_on > today + timedelta(days=365 * MAX_YEARS_AHEAD):

@@ -32,6 +32,10 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
         "dissolved_on",
     ),
     "membership": ("account_id", "role", "organisation_id", "voting", "start_on", "end_on"),
+    "decision": ("agenda_item_id", "title", "text", "votes_yes", "votes_no", "votes_abstain", "outcome", "public"),
+    "minutes": ("meeting_id", "status", "version", "comments_until", "approved_by_id", "content_hash"),
+    "minutes_amendment": ("minutes_id", "agenda_item_id", "reason", "text"),
+    "action_item": ("description", "assignee_account_id", "assignee_organisation_id", "due_on", "status"),
 }
 
 
@@ -44,7 +48,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-OBJECT_TYPES = {"accounts": "account", "organisations": "organisation", "bodies": "body", "memberships": "membership"}
+OBJECT_TYPES = {
+    "accounts": "account",
+    "organisations": "organisation",
+    "bodies": "body",
+    "memberships": "membership",
+    "decisions": "decision",
+    "minutes": "minutes",
+    "minutes_amendments": "minutes_amendment",
+    "action_items": "action_item",
+}
 
 
 def object_type(obj: Any) -> str:
@@ -56,10 +69,19 @@ def snapshot(obj: Any) -> Snapshot:
     return {name: _plain(getattr(obj, name)) for name in AUDITED_FIELDS[object_type(obj)]}
 
 
-def record(actor: Account | None, action: str, obj: Any, before: Snapshot | None = None, summary: str = "") -> None:
+def record(
+    actor: Account | None,
+    action: str,
+    obj: Any,
+    before: Snapshot | None = None,
+    summary: str = "",
+    extra: dict[str, list[Any]] | None = None,
+) -> None:
     """Add an entry for `obj` (flushes only; the service's commit writes it with the change).
 
     With `before`, only the fields that changed are kept; an update that changed nothing writes nothing.
+    `extra` adds changes that live outside the object's own columns, as {name: [before, after]}
+    (e.g. the attendance recorded for some minutes).
     """
     db.session.flush()  # new objects get their ids
     after = snapshot(obj)
@@ -67,8 +89,9 @@ def record(actor: Account | None, action: str, obj: Any, before: Snapshot | None
         changes = {name: [None, value] for name, value in after.items() if value not in (None, "")}
     else:
         changes = {name: [before[name], value] for name, value in after.items() if before.get(name) != value}
-        if not changes:
-            return
+    changes.update(extra or {})
+    if before is not None and not changes:
+        return
     body_id = obj.id if isinstance(obj, Body) else obj.body_id if isinstance(obj, Membership) else None
     db.session.add(
         AuditEntry(

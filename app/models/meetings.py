@@ -177,6 +177,11 @@ class Meeting(db.Model):
     def is_cancelled(self) -> bool:
         return self.status is MeetingStatus.CANCELLED
 
+    @property
+    def has_started(self) -> bool:
+        """Started (or over): only then is there attendance to record and minutes to write."""
+        return self.starts_at <= utcnow()
+
 
 class AgendaItem(db.Model):
     """A TOP: numbered by position; sub-items (3.1) have a parent item."""
