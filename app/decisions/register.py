@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from app.bodies.access import current_roles, invited_meeting_ids
 from app.extensions import db
-from app.models import AgendaItem, Body, Decision, DecisionOutcome, Meeting, Visibility
+from app.models import AgendaItem, Body, Decision, DecisionCounter, DecisionOutcome, Meeting, Visibility
 from app.permissions import Actor, is_logged_in, is_organiser
 
 MAX_QUERY = 200  # characters of a search; longer ones are cut, not refused
@@ -40,11 +40,10 @@ def _joined(query: Select) -> Select:
     )
 
 
-def visible_to(actor: Actor) -> ColumnElement[bool]:
-    """can_view_decision as a condition on the joined tables (a decision's meeting always has a body)."""
+def _insider_and_body_seen(actor: Actor) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """can_see_non_public_items and can_view_body as conditions on Body."""
     logged_in = is_logged_in(actor)
     member_of = set(current_roles(actor)) if logged_in else set()
-    invited = invited_meeting_ids(actor) if logged_in else frozenset()
     # can_see_non_public_items: organisers and admins, and the body's current members.
     insider = true() if is_organiser(actor) else Body.id.in_(member_of) if member_of else false()
     # can_view_body: public for everyone, internal for the logged-in, confidential for insiders.
@@ -53,6 +52,13 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
         and_(Body.visibility == Visibility.INTERNAL, true() if logged_in else false()),
         insider,
     )
+    return insider, body_seen
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """can_view_decision as a condition on the joined tables (a decision's meeting always has a body)."""
+    insider, body_seen = _insider_and_body_seen(actor)
+    invited = invited_meeting_ids(actor) if is_logged_in(actor) else frozenset()
     meeting_seen = or_(body_seen, Meeting.id.in_(invited)) if invited else body_seen
     item_public = and_(AgendaItem.public.is_(True), or_(AgendaItem.parent_id.is_(None), ParentItem.public.is_(True)))
     return and_(
@@ -79,15 +85,17 @@ def register_query(actor: Actor, filters: RegisterFilters) -> Select:
 
 
 def filter_choices(actor: Actor) -> tuple[list[tuple[str, str]], list[int]]:
-    """The bodies (code, name) and years the viewer's decisions have, for the filter selects."""
-    seen = visible_to(actor)
-    bodies = db.session.execute(
-        _joined(select(Body.code, Body.name)).where(seen).distinct().order_by(Body.name, Body.code)
+    """The bodies (code, name) and years with numbered decisions among the bodies the viewer sees, for the
+    filter selects. The decision counters hold exactly the bodies and years that have numbers: one small query,
+    where reading them off the decisions themselves walked every decision (most of a second at national size)."""
+    _insider, body_seen = _insider_and_body_seen(actor)
+    rows = db.session.execute(
+        select(Body.code, Body.name, DecisionCounter.year)
+        .join(DecisionCounter, DecisionCounter.body_id == Body.id)
+        .where(body_seen, DecisionCounter.last_serial > 0)
     ).all()
-    years = db.session.scalars(
-        _joined(select(Decision.year)).where(seen).distinct().order_by(Decision.year.desc())
-    ).all()
-    return [(row.code, row.name) for row in bodies], [year for year in years if year is not None]
+    bodies = sorted({(row.code, row.name) for row in rows}, key=lambda body: (body[1], body[0]))
+    return bodies, sorted({row.year for row in rows}, reverse=True)
 
 
 # Full-text search
@@ -116,6 +124,12 @@ def search_condition(q: str) -> ColumnElement[bool] | None:
     if not words:
         return None
     if db.engine.dialect.name == "postgresql":
-        return _PG_VECTOR.op("@@")(func.plainto_tsquery(literal_column("'german'"), words))
+        # The matches first, from the GIN index: left to itself the planner walks the decisions newest first and
+        # computes each one's vector (150-200 ms at national size, against 1 ms).
+        matching = select(Decision.id).where(
+            _PG_VECTOR.op("@@")(func.plainto_tsquery(literal_column("'german'"), words))
+        )
+        matches = matching.cte("matching_decisions").prefix_with("MATERIALIZED")
+        return Decision.id.in_(select(matches.c.id))
     matches = select(_FTS.c.rowid).where(literal_column("decisions_fts").op("MATCH")(fts5_query(words)))
     return Decision.id.in_(matches)
