@@ -180,12 +180,12 @@ def my_action_items_query(actor: Any, today: date, status: ActionItemStatus | No
     return query.where(ActionItem.status == status) if status is not None else query
 
 
-def my_action_items(actor: Any, today: date) -> list[ActionItem]:
-    """The actor's open items for the dashboard, overdue first: two statements whatever their number (the
+def my_action_items(actor: Any, today: date, limit: int | None = None) -> list[ActionItem]:
+    """The actor's open items (at most `limit`), overdue first: two statements whatever their number (the
     actor's memberships, cached for the request, and the items with body, meeting and assignee)."""
     if not permissions.is_logged_in(actor):
         return []
-    return list(db.session.scalars(my_action_items_query(actor, today, ActionItemStatus.OPEN)).unique())
+    return list(db.session.scalars(my_action_items_query(actor, today, ActionItemStatus.OPEN).limit(limit)).unique())
 
 
 def body_action_items_query(body: Body, today: date, status: ActionItemStatus | None = None) -> Select:

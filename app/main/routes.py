@@ -15,17 +15,22 @@ from app.urls import safe_next_url
 
 bp = Blueprint("main", __name__)
 
+DASHBOARD_ACTION_ITEMS = 10
+
 
 @bp.route("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     day = today()
+    # The most urgent few; rendering hundreds would make the dashboard slow, and /actions/ lists them all.
+    action_items = my_action_items(current_user, day, limit=DASHBOARD_ACTION_ITEMS + 1)
     return render_template(
         "main/dashboard.html",
         memberships=my_memberships(current_user),
         meetings=upcoming_meetings(my_meetings_query(current_user, upcoming=True)),
-        action_items=my_action_items(current_user, day),
+        action_items=action_items[:DASHBOARD_ACTION_ITEMS],
+        more_action_items=len(action_items) > DASHBOARD_ACTION_ITEMS,
         today=day,
     )
 
