@@ -81,7 +81,8 @@ def register_query(actor: Actor, filters: RegisterFilters) -> Select:
     condition = search_condition(filters.q)
     if condition is not None:
         query = query.where(condition)
-    return query.order_by(Decision.decided_on.desc(), Decision.id.desc())
+    # The numbers' own order within a day (two decisions of one meeting: -002 above -001), not the recording's.
+    return query.order_by(Decision.decided_on.desc(), Decision.serial.desc(), Decision.id.desc())
 
 
 def filter_choices(actor: Actor) -> tuple[list[tuple[str, str]], list[int]]:

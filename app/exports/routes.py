@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -68,9 +68,14 @@ def _render(minutes: Minutes, data: services.ExportData, for_pdf: bool) -> str:
         other_url=url_for("exports.minutes_print", meeting_id=meeting_id, version=other) if may_switch else None,
         local_date=lambda value, style="medium": format_date(value, style, rebase=False) if value else "",
         local_time=lambda value: format_time(value, "short", rebase=False) if value else "",
-        local_datetime=lambda value: format_datetime(value, "medium", rebase=False) if value else "",
+        local_datetime=lambda value: _day_and_minute(value) if value else "",
         iso=lambda value: value.isoformat() if isinstance(value, date | datetime) else "",
     )
+
+
+def _day_and_minute(value: datetime) -> str:
+    """Day and minute, without seconds: a formal record, not a log line (already in the meeting's zone)."""
+    return f"{format_date(value, 'medium', rebase=False)}, {format_time(value, 'short', rebase=False)}"
 
 
 @bp.route("/minutes/<int:meeting_id>/print")
