@@ -39,7 +39,15 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is down each instance counts on its own rather than failing the login page.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    # Rendered calendar pieces and feeds (app/cache.py): Redis shared by all instances, else in each process.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "koop:")
+    CACHE_TTL = int(os.environ.get("CACHE_TTL", str(24 * 3600)))  # seconds an entry is kept in Redis
+    CACHE_LOCAL_MAX_BYTES = int(os.environ.get("CACHE_LOCAL_MAX_BYTES", str(32 * 1024 * 1024)))
 
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -47,6 +55,7 @@ class Config:
 
     ATTACHMENT_FOLDER = os.environ.get("ATTACHMENT_FOLDER")  # default: instance/attachments
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)  # one line per request (app/requestlog.py)
     REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "24"))
     POLL_REMINDER_HOURS = int(os.environ.get("POLL_REMINDER_HOURS", "48"))
     POLL_RETENTION_DAYS = int(os.environ.get("POLL_RETENTION_DAYS", "90"))
@@ -91,6 +100,7 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-not-secret"  # noqa: S105 - signs only throwaway test sessions, never a real deployment
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
+    CACHE_REDIS_URL = None  # each test app has a fresh in-process cache; tests/test_cache.py tries Redis
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     FORCE_HTTPS = False

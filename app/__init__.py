@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.urls import DatabaseIdConverter
 from config import config_for
 
 
@@ -23,12 +23,13 @@ def create_app(config_name: str | None = None, test_config: dict[str, Any] | Non
     if app.config.get("TRUSTED_PROXIES", 0):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     register_extensions(app)
+    register_operations(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errors(app)
     register_cli(app)
-    logging.getLogger("koop").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
 
 
@@ -73,6 +74,13 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
         strict_transport_security=app.config["FORCE_HTTPS"],
     )
+
+
+def register_operations(app: Flask) -> None:
+    from app import cache, requestlog
+
+    cache.init_app(app)
+    requestlog.init_app(app)  # also sets the level of the `koop` loggers (LOG_LEVEL)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -126,6 +134,11 @@ def register_template_helpers(app: Flask) -> None:
     from app.meetings.services import status_actions
 
     app.jinja_env.globals["status_actions"] = status_actions
+
+    from app.decisions.display import outcome_label, votes_text
+
+    app.jinja_env.globals["votes_text"] = votes_text
+    app.jinja_env.globals["outcome_label"] = outcome_label
 
     @app.context_processor
     def inject_permissions() -> dict[str, Any]:

@@ -161,7 +161,8 @@ def _without_request(text: str) -> str:
     return re.sub(r'name="(csrf_token|next)" value="[^"]*"', "", text)
 
 
-IGNORED = ("Set-Cookie", "Content-Length")  # a new session's cookie, and the length of the echoed path
+# A new session's cookie, the length of the echoed path, and the id every request gets (app/requestlog.py).
+IGNORED = ("Set-Cookie", "Content-Length", "X-Request-ID")
 
 
 def test_unknown_and_revoked_tokens_get_the_same_404(client, member):

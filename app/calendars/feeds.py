@@ -170,6 +170,26 @@ def single_event(meeting: Meeting, settings: CalendarSettings, reader: Reader) -
     )
 
 
+def ordered_groups(singles: Iterable[Meeting], whole_series: Iterable[SeriesEntry]) -> list[Meeting | SeriesEntry]:
+    """The order of a published calendar: by start, then UID (a series by its first occurrence). Each group
+    is one meeting's VEVENT or a series' master with its overrides (app.calendars.pieces caches them)."""
+    keyed: list[tuple[tuple, Meeting | SeriesEntry]] = []
+    for meeting in singles:
+        keyed.append(((_slot_of(meeting), meeting.uid, meeting.id or 0), meeting))
+    for entry in whole_series:
+        first = min(_slot_of(meeting) for meeting in entry.occurrences)
+        keyed.append(((first, entry.series.uid, 0), entry))
+    keyed.sort(key=lambda item: item[0])
+    return [group for _key, group in keyed]
+
+
+def group_events(group: Meeting | SeriesEntry, settings: CalendarSettings, reader: Reader) -> list[Event]:
+    """The VEVENTs of one group (none for a series whose every occurrence is cancelled)."""
+    if isinstance(group, SeriesEntry):
+        return series_events(group, settings, reader)
+    return [single_event(group, settings, reader)]
+
+
 def feed_events(
     singles: Iterable[Meeting],
     whole_series: Iterable[SeriesEntry],
@@ -177,16 +197,9 @@ def feed_events(
     reader: Reader,
 ) -> list[Event]:
     """All events of a published calendar, in a fixed order: by start, then UID, a master before its overrides."""
-    groups: list[tuple[tuple, list[Event]]] = []
-    for meeting in singles:
-        groups.append(((_slot_of(meeting), meeting.uid, meeting.id or 0), [single_event(meeting, settings, reader)]))
-    for entry in whole_series:
-        events = series_events(entry, settings, reader)
-        if events:
-            first = min(_slot_of(meeting) for meeting in entry.occurrences)
-            groups.append(((first, entry.series.uid, 0), events))
-    groups.sort(key=lambda group: group[0])
-    return [event for _key, events in groups for event in events]
+    return [
+        event for group in ordered_groups(singles, whole_series) for event in group_events(group, settings, reader)
+    ]
 
 
 def calendar_bytes(events: Sequence[Event], *, name: str | None = None, refresh: timedelta | None = None) -> bytes:

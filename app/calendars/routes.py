@@ -39,8 +39,12 @@ NEW_TOKEN_KEY = "calendars_new_token"  # noqa: S105 -- the name of a session key
 
 
 def _calendar_response(feed: services.Feed, download: bool = False) -> Response:
-    """text/calendar with a strong ETag and Last-Modified; 304 for If-None-Match and If-Modified-Since."""
-    response = Response(feed.content, mimetype="text/calendar")  # werkzeug adds "; charset=utf-8" for text/*
+    """text/calendar with a strong ETag and Last-Modified; 304 for If-None-Match and If-Modified-Since.
+
+    The validators decide first, so that a calendar program revalidating an unchanged feed never has its
+    bytes built or fetched; a 304 carries no Content-Length (it would have to be the full one, RFC 9110).
+    """
+    response = Response(mimetype="text/calendar")  # werkzeug adds "; charset=utf-8" for text/*
     response.set_etag(feed.etag)
     response.last_modified = feed.last_modified
     # Feeds differ by viewer (language, non-public items): never in a shared cache, and always revalidated,
@@ -49,7 +53,12 @@ def _calendar_response(feed: services.Feed, download: bool = False) -> Response:
     response.cache_control.no_cache = True
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{feed.filename}"'
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    if response.status_code == 200:
+        response.set_data(feed.content)
+    else:
+        response.headers.pop("Content-Length", None)
+    return response
 
 
 def _token_feed_headers(response: Response) -> Response:
@@ -84,6 +93,7 @@ def meeting_file(meeting_id: int):
 
 @bp.route("/bodies/<body_code>/calendar.ics")
 def body_feed(body_code: str):
+    services.read_without_transaction()
     body = get_body(body_code)
     if body is None or not permissions.can_view_body_feed(current_user, body):
         abort(404)
@@ -93,10 +103,8 @@ def body_feed(body_code: str):
 @bp.route("/calendar/<token>.ics")
 def personal_feed(token: str):
     # Unknown, revoked and deactivated give the same 404, and so does a body the person does not belong to.
-    account = services.account_for_token(token)
-    if account is None:
-        abort(404)
-    feed = services.personal_feed(account, request.args.get("body"))
+    services.read_without_transaction()
+    feed = services.feed_for_token(token, request.args.get("body"))
     if feed is None:
         abort(404)
     return _calendar_response(feed)
