@@ -7,10 +7,11 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import permissions
+from app.actions import services as actions
 from app.agendas.services import numbered_agenda, seed_standard_agenda
 from app.bodies.access import current_roles
 from app.clock import today
@@ -18,6 +19,7 @@ from app.errors import ConflictError, DomainError
 from app.extensions import db
 from app.invitations import services as invitations
 from app.meetings.times import all_day_bounds, local_to_utc, zone
+from app.minutes.services import minutes_of
 from app.models import (
     Account,
     Body,
@@ -178,27 +180,40 @@ def _with_details(query: Select) -> Select:
     return query.options(joinedload(Meeting.body), selectinload(Meeting.linked_bodies))
 
 
-def _my_meetings(account: Account) -> Select:
-    """Meetings of the account's current bodies, plus those it is invited to or registered for."""
+def _my_meetings(account: Account, *when: ColumnElement[bool]) -> Select:
+    """Meetings of the account's current bodies, plus those it is invited to or registered for, `when` true.
+
+    One id list (UNION ALL), not three ORed conditions: PostgreSQL cannot combine an OR of IN-subqueries with
+    an index, and with 250,000 meetings walked the whole start-time index for the dashboard (250 ms, now 2 ms).
+    `when` narrows the bodies' part of the list too, so it holds only the meetings that can be shown.
+    """
+    of_my_bodies = select(Meeting.id).where(Meeting.body_id.in_(list(current_roles(account))), *when)
     invited = select(Invitation.meeting_id).where(Invitation.account_id == account.id)
     registered = select(Registration.meeting_id).where(
         Registration.account_id == account.id, Registration.status != RegistrationStatus.CANCELLED
     )
-    return select(Meeting).where(
-        or_(Meeting.body_id.in_(list(current_roles(account))), Meeting.id.in_(invited), Meeting.id.in_(registered))
-    )
+    return select(Meeting).where(Meeting.id.in_(union_all(of_my_bodies, invited, registered)), *when)
+
+
+def _time_filter(upcoming: bool) -> ColumnElement[bool]:
+    """Upcoming: not ended yet (a running meeting counts as upcoming); past: ended."""
+    now = utcnow()
+    return Meeting.ends_at >= now if upcoming else Meeting.ends_at < now
+
+
+def _in_order(query: Select, upcoming: bool) -> Select:
+    """Upcoming meetings soonest first, past ones latest first."""
+    if upcoming:
+        return _with_details(query.order_by(Meeting.starts_at, Meeting.id))
+    return _with_details(query.order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
 
 
 def _upcoming_or_past(query: Select, upcoming: bool) -> Select:
-    """Upcoming meetings soonest first (a running one counts as upcoming), past ones latest first."""
-    now = utcnow()
-    if upcoming:
-        return _with_details(query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id))
-    return _with_details(query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
+    return _in_order(query.where(_time_filter(upcoming)), upcoming)
 
 
 def my_meetings_query(account: Account, upcoming: bool) -> Select:
-    return _upcoming_or_past(_my_meetings(account), upcoming)
+    return _in_order(_my_meetings(account, _time_filter(upcoming)), upcoming)
 
 
 def body_meetings_query(body: Body, upcoming: bool) -> Select:
@@ -212,7 +227,7 @@ def upcoming_meetings(query: Select, limit: int = 5) -> list[Meeting]:
 
 def meetings_between(account: Account, start: datetime, end: datetime) -> list[Meeting]:
     """The account's meetings overlapping [start, end), for the month view."""
-    query = _my_meetings(account).where(Meeting.starts_at < end, Meeting.ends_at > start)
+    query = _my_meetings(account, Meeting.starts_at < end, Meeting.ends_at > start)
     return list(db.session.scalars(_with_details(query.order_by(Meeting.starts_at, Meeting.id))))
 
 
@@ -231,7 +246,13 @@ def meeting_page(meeting: Meeting, actor) -> dict:
     """Everything the meeting page shows besides the meeting itself, loaded with a fixed number of queries."""
     return {
         "agenda_items": numbered_agenda(meeting, actor),
-        "registration": registrations.registration_panel(meeting, actor),
+        # The page shows this panel only for events and meetings open for registration; not loading it for the
+        # others pays for the follow-up's statement.
+        "registration": registrations.registration_panel(meeting, actor)
+        if meeting.body is None or meeting.registration_enabled
+        else None,
         "my_invitation": invitations.my_invitation(meeting, actor),
         "answers": invitations.answers_for(meeting) if permissions.can_view_answers(actor, meeting) else [],
+        "follow_up": actions.follow_up(meeting, actor),
+        "minutes": minutes_of(meeting),
     }
