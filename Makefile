@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 export KOOP_ENV ?= development
 export FLASK_APP := wsgi
 
-.PHONY: run test test-all test-browser install translations extract-messages node-modules lint clean
+.PHONY: run test test-all test-browser install translations extract-messages node-modules lint clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: install
 
 test-browser: install node-modules
 	$(BIN)/pytest -m browser
+
+# Benchmarks, never in CI: `make bench DB=postgresql` (default sqlite); needs wrk. See bench/README.md.
+DB ?= sqlite
+bench: install
+	$(BIN)/python bench/run.py --db $(DB)
 
 lint: install
 	$(BIN)/ruff check app tests config.py wsgi.py migrations

@@ -1,4 +1,4 @@
-"""Flask commands: create-admin, seed-demo, organisations import."""
+"""Flask commands: create-admin, seed-demo, seed-scale, organisations import."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.invitations.cli import send_reminders_command
 from app.models import Account, GlobalRole
 from app.organisations.importer import ImportFailed, import_organisations
 from app.polls.cli import register_poll_commands
+from app.scale.presets import PRESETS
 
 organisations_cli = AppGroup("organisations", help="Manage organisations.")
 
@@ -90,9 +91,39 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo(f"  {email:<26} password {DEMO_PASSWORD}   ({role.value})")
 
 
+@click.command("seed-scale")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default="saarland", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+@click.option("--force", is_flag=True, help="Empty a database that holds data first (deletes everything in it).")
+@_in_english
+def seed_scale_command(preset: str, seed: int, force: bool) -> None:
+    """Generate nationwide data for benchmarks (development only; needs a migrated, empty database)."""
+    from app.scale import SCALE_PASSWORD, seed_scale
+
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("seed-scale runs only in development (KOOP_ENV=development).")
+    click.echo(f"Generating the {preset} preset ...")
+    try:
+        report = seed_scale(PRESETS[preset], seed=seed, force=force, progress=click.echo)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Made in {report.seconds:.1f} s on {report.database}:")
+    for table, count in report.counts.items():
+        if count:
+            click.echo(f"  {table:<20} {count:>10,}")
+    bench = report.bench
+    click.echo(f"Every account's password: {SCALE_PASSWORD}")
+    click.echo(f"Bench account: {bench.email} (member of {', '.join(bench.body_codes)})")
+    click.echo(f"  body page:     {current_app.config['BASE_URL']}/bodies/{bench.chair_body_code}")
+    click.echo(f"  meeting page:  {current_app.config['BASE_URL']}/meetings/{bench.meeting_id}")
+    click.echo(f"  feed:          {report.feed_url}")
+    click.echo(f"  search term:   {bench.search_term}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(organisations_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_scale_command)
     app.cli.add_command(send_reminders_command)
     register_poll_commands(app)
