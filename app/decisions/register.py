@@ -87,16 +87,17 @@ def register_query(actor: Actor, filters: RegisterFilters) -> Select:
 
 def filter_choices(actor: Actor) -> tuple[list[tuple[str, str]], list[int]]:
     """The bodies (code, name) and years with numbered decisions among the bodies the viewer sees, for the
-    filter selects. The decision counters hold exactly the bodies and years that have numbers: one small query,
+    filter selects. The decision counters hold exactly the bodies and years that have numbers: two small queries,
     where reading them off the decisions themselves walked every decision (most of a second at national size)."""
     _insider, body_seen = _insider_and_body_seen(actor)
-    rows = db.session.execute(
-        select(Body.code, Body.name, DecisionCounter.year)
-        .join(DecisionCounter, DecisionCounter.body_id == Body.id)
-        .where(body_seen, DecisionCounter.last_serial > 0)
-    ).all()
-    bodies = sorted({(row.code, row.name) for row in rows}, key=lambda body: (body[1], body[0]))
-    return bodies, sorted({row.year for row in rows}, reverse=True)
+    numbered = select().select_from(Body).join(DecisionCounter, DecisionCounter.body_id == Body.id)
+    numbered = numbered.where(body_seen, DecisionCounter.last_serial > 0)
+    # Two small distinct lists rather than every (body, year) pair: thousands of rows fewer at national size.
+    bodies = db.session.execute(numbered.add_columns(Body.code, Body.name).distinct().order_by(Body.name, Body.code))
+    years = db.session.scalars(
+        numbered.add_columns(DecisionCounter.year).distinct().order_by(DecisionCounter.year.desc())
+    )
+    return [(row.code, row.name) for row in bodies], list(years)
 
 
 # Full-text search
