@@ -35,9 +35,9 @@ from app.models import (
     Visibility,
 )
 from app.models.types import utcnow
+from app.urls import MAX_ID
 
 MAX_DESCRIPTION = 2000
-MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL cannot exist (and would make it raise)
 # A due date further out than this is a typo (2062 for 2026), not a plan.
 MAX_YEARS_AHEAD = 10
 

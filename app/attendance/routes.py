@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,6 @@ from app.errors import DomainError
 from app.forms import attach_error
 from app.guards import require
 from app.loaders import load_meeting
-from app.meetings.services import MAX_ID
 from app.models import Meeting
 
 bp = Blueprint("attendance", __name__)
@@ -62,8 +61,6 @@ def edit(meeting_id: int):
 def conflicts(meeting_id: int, item_id: int):
     meeting = load_meeting(meeting_id)
     require(permissions.can_record_minutes(current_user, meeting))
-    if item_id > MAX_ID:  # PostgreSQL's integer: such an id cannot exist (and would be a database error)
-        abort(404)
     item = load_item(meeting, item_id)  # a non-public item only for those who see such items, else 404
     if request.method == "POST":
         services.ensure_recordable(meeting)

@@ -29,6 +29,7 @@ from app.bodies.services import get_body
 from app.calendars import services
 from app.guards import require
 from app.loaders import load_body, load_meeting
+from app.urls import MAX_ID
 
 bp = Blueprint("calendars", __name__)
 
@@ -81,7 +82,6 @@ def _register_headers_last(state: BlueprintSetupState) -> None:
 
 
 # Ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse to even compare them (a 500, not a 404).
-MAX_ID = 2**31 - 1
 
 
 @bp.route(f"/meetings/<int(max={MAX_ID}):meeting_id>.ics")

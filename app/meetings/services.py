@@ -32,6 +32,7 @@ from app.models import (
     utcnow,
 )
 from app.registrations import services as registrations
+from app.urls import MAX_ID
 
 # A change to one of these must reach the calendars: it raises the meeting's SEQUENCE.
 CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "all_day", "timezone", "location", "online_url", "status")
@@ -231,7 +232,6 @@ def meetings_between(account: Account, start: datetime, end: datetime) -> list[M
     return list(db.session.scalars(_with_details(query.order_by(Meeting.starts_at, Meeting.id))))
 
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL cannot exist
 
 
 def get_meeting(meeting_id: int) -> Meeting | None:
